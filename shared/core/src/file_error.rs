@@ -1,0 +1,40 @@
+//! Why a whole file cannot be imported. Every message says what is wrong and
+//! what the admin can do about it; the import ends `Failed` with it.
+
+use crate::catalog::Entity;
+
+/// The largest file accepted, as the upload policy enforces.
+pub const MAX_FILE_BYTES: u64 = 10 * 1024 * 1024;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FileError {
+    #[error("the file is empty: export it again from your spreadsheet and upload the new file")]
+    Empty,
+    #[error("the file is {size} bytes, over the limit of {limit} bytes (10 MB): split it into smaller files and upload each")]
+    TooLarge { size: u64, limit: u64 },
+    #[error("the file is not a text (CSV) or Excel file ({reason}): save it as CSV UTF-8 or as .xlsx and upload it again")]
+    Binary { reason: String },
+    #[error("the file has a header row but no data rows: add the rows to import below the header")]
+    NoRows,
+    #[error("the file has no header row: the first row must name the columns")]
+    NoHeader,
+    #[error("the Excel file cannot be read ({reason}): open it in Excel, save it again as .xlsx and upload it again")]
+    Unreadable { reason: String },
+    #[error("mandatory {entity} columns are missing or not mapped: {}; add these columns to the file or map them to existing columns", .fields.join(", "))]
+    MissingMandatory { entity: Entity, fields: Vec<String> },
+}
+
+impl FileError {
+    /// A stable snake_case code for APIs and logs.
+    pub fn code(&self) -> &'static str {
+        match self {
+            FileError::Empty => "empty_file",
+            FileError::TooLarge { .. } => "file_too_large",
+            FileError::Binary { .. } => "not_text",
+            FileError::NoRows => "no_rows",
+            FileError::NoHeader => "no_header",
+            FileError::Unreadable { .. } => "unreadable_xlsx",
+            FileError::MissingMandatory { .. } => "missing_mandatory_columns",
+        }
+    }
+}
