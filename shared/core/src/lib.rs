@@ -11,6 +11,7 @@
 //! splitter's half together.
 
 pub mod catalog;
+pub mod checksum;
 pub mod chunk;
 pub mod decode;
 pub mod dialect;
@@ -29,4 +30,4 @@ pub mod xlsx_out;
 
 pub use catalog::{Entity, Field, FieldType};
 pub use file_error::FileError;
-pub use row::{RowNumber, SourceRow};
+pub use row::{Cells, RowNumber, SourceRow};
