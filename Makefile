@@ -1,0 +1,74 @@
+# Data Import Center: local stack, checks and builds.
+#
+#   make demo    start the local stack and import events/employees.csv
+#   make test    everything CI runs (fmt, clippy, SAM lint, tests)
+#   make down    stop the local stack
+#
+# The local stack is moto on 127.0.0.1:4566 plus `dic dev`; its environment
+# (endpoint, region, dummy credentials) is in scripts/env.sh. Anyone running
+# LocalStack on port 4566 instead gets it used as is.
+
+SHELL := bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+VENV := .venv
+VENV_STAMP := $(VENV)/.requirements-dev.stamp
+PYTHON ?= python3
+# cargo-lambda (with zig) for `sam build` only; not needed by the local stack.
+CARGO_LAMBDA_VERSION := 1.9.2
+
+.PHONY: help venv tools up down demo test docs bench build
+
+help:
+	@echo "make demo     start the local stack, import a sample file, print the outcome"
+	@echo "make test     fmt, clippy, sam validate --lint, all tests against the emulator"
+	@echo "make up       start moto on 127.0.0.1:4566 and the local host (dic dev)"
+	@echo "make down     stop the local host and moto"
+	@echo "make docs     run the engine's README example"
+	@echo "make bench    benchmark the engine pipeline"
+	@echo "make build    sam build: cross-compile every function for arm64 (slow)"
+
+# Python tools pinned in requirements-dev.txt; reinstalled when it changes.
+venv: $(VENV_STAMP)
+
+$(VENV_STAMP): requirements-dev.txt
+	[[ -x $(VENV)/bin/python ]] || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+tools:
+	command -v cargo-nextest >/dev/null || cargo install cargo-nextest --locked
+
+up: venv
+	scripts/moto.sh start
+	scripts/dev.sh start
+
+down:
+	scripts/dev.sh stop
+	scripts/moto.sh stop
+
+demo: up
+	source scripts/env.sh && \
+	cargo run --release -q -p dic -- demo events/employees.csv \
+		--entity employees --out failed-rows.xlsx
+	@echo
+	@echo "The local stack is still running; 'make down' stops it."
+
+test: venv tools
+	scripts/test.sh
+
+docs:
+	cargo run -q -p dic-core --example readme
+
+bench:
+	cargo bench -p dic-core --bench pipeline
+
+# Slow: compiles every function in release mode for arm64 (minutes on the
+# first run). Output in .aws-sam/; deploy with `sam deploy --guided`.
+build: venv
+	[[ -x $(VENV)/bin/cargo-lambda ]] || \
+		$(VENV)/bin/pip install --quiet cargo-lambda==$(CARGO_LAMBDA_VERSION)
+	source scripts/env.sh && \
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" sam build

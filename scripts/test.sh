@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# The checks `make test` runs: format, lints, the SAM template, then every
+# test against the emulator. Tests start their own in-process hosts, so only
+# the emulator runs here; it is stopped on exit, pass or fail, if this script
+# started it.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+# shellcheck source=scripts/env.sh
+source scripts/env.sh
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "cargo clippy"
+cargo clippy --workspace --all-targets -- -D warnings
+
+step "sam validate --lint"
+.venv/bin/sam validate --lint --template-file infra/template.yaml
+
+step "emulator on $AWS_ENDPOINT_URL"
+if scripts/moto.sh status >/dev/null 2>&1; then
+    echo "using the emulator already answering on $AWS_ENDPOINT_URL"
+else
+    trap 'scripts/moto.sh stop' EXIT
+    trap 'exit 130' INT
+    trap 'exit 143' TERM
+    scripts/moto.sh start
+fi
+
+step "cargo nextest run"
+if [[ ${CI:-} == true ]]; then
+    # No progress bar on a non-interactive log: one line per finished test.
+    export NEXTEST_SHOW_PROGRESS=counter
+fi
+cargo nextest run --workspace
+
+step "doctests"
+cargo test --doc --workspace
