@@ -18,13 +18,14 @@ PYTHON ?= python3
 # cargo-lambda (with zig) for `sam build` only; not needed by the local stack.
 CARGO_LAMBDA_VERSION := 1.9.2
 
-.PHONY: help venv tools up down demo test docs bench build
+.PHONY: help venv tools up down demo test validate docs bench build
 
 help:
 	@echo "make demo     start the local stack, import a sample file, print the outcome"
 	@echo "make test     fmt, clippy, sam validate --lint, all tests against the emulator"
 	@echo "make up       start moto on 127.0.0.1:4566 and the local host (dic dev)"
 	@echo "make down     stop the local host and moto"
+	@echo "make validate sam validate --lint on infra/template.yaml"
 	@echo "make docs     run the engine's README example"
 	@echo "make bench    benchmark the engine pipeline"
 	@echo "make build    sam build: cross-compile every function for arm64 (slow)"
@@ -58,6 +59,10 @@ demo: up
 
 test: venv tools
 	scripts/test.sh
+
+validate: venv
+	source scripts/env.sh && \
+	$(VENV)/bin/sam validate --lint --template-file infra/template.yaml
 
 docs:
 	cargo run -q -p dic-core --example readme
