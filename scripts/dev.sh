@@ -25,7 +25,9 @@ our_pid() {
     local pid
     pid="$(<"$pid_file")"
     [[ $pid =~ ^[0-9]+$ ]] || return 1
-    kill -0 "$pid" 2>/dev/null || return 1
+    # Still our host, not a process that has since reused the pid: cargo
+    # while it starts, then dic itself (cargo run execs it).
+    ps -p "$pid" -o args= 2>/dev/null | grep -q 'dic.* dev' || return 1
     echo "$pid"
 }
 
