@@ -219,3 +219,211 @@ pub fn find_duplicates(plan: &ImportPlan, rows: &[SourceRow]) -> HashMap<RowNumb
     }
     duplicates
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::row::Cells;
+    use std::collections::BTreeMap;
+
+    fn headers(names: &[&str]) -> Headers {
+        Headers {
+            names: names.iter().map(|n| n.to_string()).collect(),
+            problems: vec![],
+        }
+    }
+
+    fn mapping(pairs: &[(&str, &str)]) -> Mapping {
+        Mapping(
+            pairs
+                .iter()
+                .map(|(h, f)| (h.to_string(), f.to_string()))
+                .collect::<BTreeMap<_, _>>(),
+        )
+    }
+
+    fn row(number: u32, cells: &[&str]) -> SourceRow {
+        SourceRow {
+            number: RowNumber(number),
+            cells: cells.iter().collect::<Cells>(),
+        }
+    }
+
+    fn enrollments() -> ImportPlan {
+        ImportPlan::new(
+            Entity::Enrollments,
+            &headers(&["Course", "Learner", "Due"]),
+            &mapping(&[
+                ("Learner", "employee_email"),
+                ("Course", "course_code"),
+                ("Due", "due_date"),
+            ]),
+            ImportSettings::default(),
+        )
+        .unwrap()
+    }
+
+    fn column<'a>(plan: &'a ImportPlan, field: &str) -> &'a PlannedColumn {
+        plan.columns.iter().find(|c| c.field == field).unwrap()
+    }
+
+    #[test]
+    fn new_keeps_mapped_known_columns_in_file_order() {
+        let plan = ImportPlan::new(
+            Entity::Locations,
+            &headers(&["Name", "Junk", "Code", "Zip"]),
+            &mapping(&[
+                ("Code", "location_code"),
+                ("Name", "name"),
+                ("Zip", "address_zip"),
+                ("Junk", "not_a_field"),
+                ("Absent", "address_city"),
+            ]),
+            ImportSettings::default(),
+        )
+        .unwrap();
+        let fields: Vec<(usize, &str)> = plan
+            .columns
+            .iter()
+            .map(|c| (c.column, c.field.as_str()))
+            .collect();
+        assert_eq!(
+            fields,
+            [(0, "name"), (2, "location_code"), (3, "address_zip")]
+        );
+        assert_eq!(plan.headers, ["Name", "Junk", "Code", "Zip"]);
+    }
+
+    #[test]
+    fn new_lists_missing_mandatory_fields_by_label() {
+        let err = ImportPlan::new(
+            Entity::Employees,
+            &headers(&["Email", "First"]),
+            &mapping(&[("Email", "email"), ("First", "first_name")]),
+            ImportSettings::default(),
+        )
+        .unwrap_err();
+        assert_eq!(
+            err,
+            FileError::MissingMandatory {
+                entity: Entity::Employees,
+                fields: vec!["Last Name".into(), "Employee Status".into()],
+            }
+        );
+    }
+
+    #[test]
+    fn profile_settles_the_date_order_from_the_column() {
+        let mut plan = enrollments();
+        plan.profile(&[
+            row(2, &["C1", "a@b.co", "03/04/2024"]),
+            row(3, &["C1", "a@b.co", "25/04/2024"]),
+            row(4, &["C1", "a@b.co", ""]),
+        ]);
+        assert_eq!(
+            column(&plan, "due_date").date_order,
+            Some(DateOrder::DayFirst)
+        );
+
+        plan.profile(&[row(2, &["C1", "a@b.co", "04/25/2024"])]);
+        assert_eq!(
+            column(&plan, "due_date").date_order,
+            Some(DateOrder::MonthFirst)
+        );
+
+        // Evidence both ways: undecided, so ambiguous values fail.
+        plan.profile(&[
+            row(2, &["C1", "a@b.co", "04/25/2024"]),
+            row(3, &["C1", "a@b.co", "25/04/2024"]),
+        ]);
+        assert_eq!(column(&plan, "due_date").date_order, None);
+
+        plan.profile(&[row(2, &["C1", "a@b.co", "03/04/2024"])]);
+        assert_eq!(column(&plan, "due_date").date_order, None);
+    }
+
+    #[test]
+    fn an_explicit_template_format_sets_the_order() {
+        let mut plan = enrollments();
+        plan.settings.date_format = DateFormat::DayFirst;
+        plan.profile(&[row(2, &["C1", "a@b.co", "04/25/2024"])]);
+        assert_eq!(
+            column(&plan, "due_date").date_order,
+            Some(DateOrder::DayFirst)
+        );
+        plan.settings.date_format = DateFormat::Iso;
+        plan.profile(&[]);
+        assert_eq!(column(&plan, "due_date").date_order, None);
+    }
+
+    #[test]
+    fn profile_finds_the_width_of_zero_padded_ids() {
+        let mut plan = enrollments();
+        let rows: Vec<SourceRow> = ["00123", "04567", "12345", "99999", "123", ""]
+            .iter()
+            .enumerate()
+            .map(|(i, code)| row(i as u32 + 2, &[code, "a@b.co", ""]))
+            .collect();
+        plan.profile(&rows);
+        assert_eq!(column(&plan, "course_code").id_width, Some(5));
+
+        // No value keeps a leading zero: nothing suggests any were lost.
+        plan.profile(&[
+            row(2, &["12345", "a@b.co", ""]),
+            row(3, &["123", "a@b.co", ""]),
+        ]);
+        assert_eq!(column(&plan, "course_code").id_width, None);
+
+        // Under 80% share one width.
+        plan.profile(&[
+            row(2, &["01234", "a@b.co", ""]),
+            row(3, &["0123", "a@b.co", ""]),
+            row(4, &["ABC", "a@b.co", ""]),
+        ]);
+        assert_eq!(column(&plan, "course_code").id_width, None);
+    }
+
+    #[test]
+    fn key_of_joins_the_two_enrollment_key_fields_normalized() {
+        let plan = enrollments();
+        assert_eq!(
+            plan.key_of(&row(2, &[" HIPAA-1 ", "Jane@Example.com", ""])),
+            Some("jane@example.com\u{1f}HIPAA-1".to_string())
+        );
+        assert_eq!(plan.key_of(&row(3, &["HIPAA-1", "", ""])), None);
+        assert_eq!(plan.key_of(&row(4, &["HIPAA-1", "jane@", ""])), None);
+        assert_eq!(plan.key_of(&row(5, &["HIPAA-1"])), None);
+    }
+
+    #[test]
+    fn key_of_matches_the_validators_record_key() {
+        let plan = enrollments();
+        let r = row(2, &["HIPAA-1", "Jane@Example.com", "2024-01-31"]);
+        let crate::validate::RowOutcome::Valid { record, .. } =
+            crate::validate::Validator::new(&plan).validate(&r, None)
+        else {
+            panic!("row is valid");
+        };
+        assert_eq!(plan.key_of(&r), Some(record.key));
+    }
+
+    #[test]
+    fn duplicates_point_at_the_first_row_whatever_the_order() {
+        let plan = enrollments();
+        let rows = vec![
+            row(5, &["C1", "B@x.io", ""]),
+            row(2, &["C1", "b@x.io", ""]),
+            row(3, &["C2", "b@x.io", ""]),
+            row(7, &["C1", " b@X.io ", ""]),
+            row(8, &["C1", "", ""]),
+            row(9, &["C1", "", ""]),
+        ];
+        let duplicates = find_duplicates(&plan, &rows);
+        assert_eq!(duplicates.len(), 2);
+        assert_eq!(duplicates[&RowNumber(5)], RowNumber(2));
+        assert_eq!(duplicates[&RowNumber(7)], RowNumber(2));
+        let mut reversed = rows.clone();
+        reversed.reverse();
+        assert_eq!(find_duplicates(&plan, &reversed), duplicates);
+    }
+}

@@ -113,9 +113,7 @@ fn iso_parts(value: &str) -> Option<(i32, u32, u32)> {
     if sep != b'-' && sep != b'/' {
         return None;
     }
-    let date_end = value
-        .find(|c: char| c == 'T' || c == ' ')
-        .unwrap_or(value.len());
+    let date_end = value.find(['T', ' ']).unwrap_or(value.len());
     let (date, time) = value.split_at(date_end);
     if !time.is_empty() && !is_time(&time[1..]) {
         return None;
@@ -233,10 +231,8 @@ fn ymd(
     day: u32,
     read_as: Option<&str>,
 ) -> Result<String, Rejection> {
-    if year >= 1000 {
-        if NaiveDate::from_ymd_opt(year, month, day).is_some() {
-            return Ok(format!("{year:04}-{month:02}-{day:02}"));
-        }
+    if year >= 1000 && NaiveDate::from_ymd_opt(year, month, day).is_some() {
+        return Ok(format!("{year:04}-{month:02}-{day:02}"));
     }
     let how = read_as.map_or(String::new(), |r| format!(" when read as {r}"));
     Err(Rejection::new(

@@ -139,13 +139,14 @@ fn quoted(value: &str) -> String {
 /// Equal ignoring case and whitespace (and dots when asked), without
 /// allocating: `" New  york "` matches `"New York"`, `"u.s.a."` `"USA"`.
 fn loose_eq(input: &str, candidate: &str, ignore_dots: bool) -> bool {
+    let skip = |c: &char| c.is_whitespace() || (ignore_dots && *c == '.');
     let mut a = input
         .chars()
-        .filter(|c| !c.is_whitespace() && !(ignore_dots && *c == '.'))
+        .filter(|c| !skip(c))
         .flat_map(char::to_lowercase);
     let mut b = candidate
         .chars()
-        .filter(|c| !c.is_whitespace() && !(ignore_dots && *c == '.'))
+        .filter(|c| !skip(c))
         .flat_map(char::to_lowercase);
     loop {
         match (a.next(), b.next()) {
@@ -361,5 +362,296 @@ fn row_issue(code: ErrorCode, value: String, message: String) -> RowError {
         field: None,
         value,
         message,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::Entity;
+    use crate::headers::Headers;
+    use crate::mapping::Mapping;
+    use crate::row::Cells;
+    use crate::template::ImportSettings;
+
+    fn plan(entity: Entity, pairs: &[(&str, &str)], settings: ImportSettings) -> ImportPlan {
+        let headers = Headers {
+            names: pairs.iter().map(|(h, _)| h.to_string()).collect(),
+            problems: vec![],
+        };
+        let mapping = Mapping(
+            pairs
+                .iter()
+                .filter(|(_, f)| !f.is_empty())
+                .map(|(h, f)| (h.to_string(), f.to_string()))
+                .collect(),
+        );
+        ImportPlan::new(entity, &headers, &mapping, settings).unwrap()
+    }
+
+    fn employees() -> ImportPlan {
+        plan(
+            Entity::Employees,
+            &[
+                ("Email", "email"),
+                ("First", "first_name"),
+                ("Last", "last_name"),
+                ("Status", "employee_status"),
+                ("Hired", "hire_date"),
+                ("Phone", "phone"),
+                ("Emp ID", "employee_id"),
+                ("Notes", ""),
+            ],
+            ImportSettings::default(),
+        )
+    }
+
+    fn row(number: u32, cells: &[&str]) -> SourceRow {
+        SourceRow {
+            number: RowNumber(number),
+            cells: cells.iter().collect::<Cells>(),
+        }
+    }
+
+    fn errors(outcome: &RowOutcome) -> Vec<(ErrorCode, Option<usize>)> {
+        match outcome {
+            RowOutcome::Invalid { errors, .. } => {
+                errors.iter().map(|e| (e.code, e.column)).collect()
+            }
+            RowOutcome::Valid { .. } => vec![],
+        }
+    }
+
+    #[test]
+    fn a_valid_row_is_normalized_with_blanks_and_key() {
+        let plan = employees();
+        let validator = Validator::new(&plan);
+        let outcome = validator.validate(
+            &row(
+                2,
+                &[
+                    " Jane@Example.com",
+                    "Jane ",
+                    "Doe",
+                    "act",
+                    "2024-03-05",
+                    "",
+                    "E01",
+                    "x",
+                ],
+            ),
+            None,
+        );
+        let RowOutcome::Valid { record, warnings } = outcome else {
+            panic!("{outcome:?}");
+        };
+        assert!(warnings.is_empty());
+        assert_eq!(record.key, "jane@example.com");
+        assert_eq!(record.values["email"], "jane@example.com");
+        assert_eq!(record.values["first_name"], "Jane");
+        assert_eq!(record.values["employee_status"], "Active");
+        assert_eq!(record.values["hire_date"], "2024-03-05");
+        assert_eq!(record.values["employee_id"], "E01");
+        assert_eq!(record.values.len(), 6);
+        assert_eq!(record.blanks, ["phone"]);
+    }
+
+    #[test]
+    fn every_error_of_a_row_is_reported_with_its_cell() {
+        let plan = employees();
+        let outcome = Validator::new(&plan).validate(
+            &row(
+                3,
+                &["jane@", "", "Doe", "Retired", "2023-02-29", "12", "E1", ""],
+            ),
+            None,
+        );
+        assert_eq!(
+            errors(&outcome),
+            [
+                (ErrorCode::InvalidEmail, Some(0)),
+                (ErrorCode::MissingValue, Some(1)),
+                (ErrorCode::InvalidChoice, Some(3)),
+                (ErrorCode::InvalidDate, Some(4)),
+                (ErrorCode::InvalidPhone, Some(5)),
+            ]
+        );
+        let RowOutcome::Invalid { errors, .. } = outcome else {
+            unreachable!()
+        };
+        assert_eq!(errors[0].header.as_deref(), Some("Email"));
+        assert_eq!(errors[0].field.as_deref(), Some("email"));
+        assert_eq!(errors[0].value, "jane@");
+        assert_eq!(
+            errors[1].message,
+            "First Name is required: fill in this cell"
+        );
+        assert!(errors[2]
+            .message
+            .contains("Active, Inactive, On Leave, Terminated"));
+    }
+
+    #[test]
+    fn short_rows_fail_as_missing_cells() {
+        let plan = employees();
+        let outcome =
+            Validator::new(&plan).validate(&row(4, &["a@b.co", "A", "B", "Active"]), None);
+        assert_eq!(errors(&outcome), [(ErrorCode::MissingCells, None)]);
+        let RowOutcome::Invalid { errors, .. } = outcome else {
+            unreachable!()
+        };
+        assert!(
+            errors[0].message.contains("4 cells"),
+            "{}",
+            errors[0].message
+        );
+        assert!(
+            errors[0].message.contains("header has 8"),
+            "{}",
+            errors[0].message
+        );
+    }
+
+    #[test]
+    fn extra_cells_fail_only_when_not_blank() {
+        let plan = employees();
+        let validator = Validator::new(&plan);
+        let base = ["a@b.co", "A", "B", "Active", "", "", "", ""];
+        let mut cells = base.to_vec();
+        cells.extend(["", "  "]);
+        assert!(matches!(
+            validator.validate(&row(5, &cells), None),
+            RowOutcome::Valid { .. }
+        ));
+        cells.push("oops");
+        let outcome = validator.validate(&row(5, &cells), None);
+        assert_eq!(errors(&outcome), [(ErrorCode::ExtraCells, None)]);
+        let RowOutcome::Invalid { errors, .. } = outcome else {
+            unreachable!()
+        };
+        assert_eq!(errors[0].value, "oops");
+        assert!(
+            errors[0].message.contains("11 cells"),
+            "{}",
+            errors[0].message
+        );
+    }
+
+    #[test]
+    fn duplicates_name_the_first_row() {
+        let plan = employees();
+        let outcome = Validator::new(&plan).validate(
+            &row(9, &["a@b.co", "A", "B", "Active", "", "", "", ""]),
+            Some(RowNumber(5)),
+        );
+        assert_eq!(errors(&outcome), [(ErrorCode::DuplicateKey, Some(0))]);
+        let RowOutcome::Invalid { errors, .. } = outcome else {
+            unreachable!()
+        };
+        assert!(
+            errors[0]
+                .message
+                .starts_with("the same Email as row 5, which is the one imported"),
+            "{}",
+            errors[0].message
+        );
+    }
+
+    #[test]
+    fn id_warnings_do_not_fail_the_row() {
+        let mut plan = employees();
+        let outcome = Validator::new(&plan).validate(
+            &row(2, &["a@b.co", "A", "B", "Active", "", "", "1.23E+10", ""]),
+            None,
+        );
+        let RowOutcome::Valid { warnings, record } = outcome else {
+            panic!("{outcome:?}");
+        };
+        assert_eq!(record.values["employee_id"], "1.23E+10");
+        assert_eq!(warnings.len(), 1);
+        assert_eq!(warnings[0].code, WarningCode::ScientificNotation);
+        assert_eq!(warnings[0].column, Some(6));
+
+        plan.columns
+            .iter_mut()
+            .find(|c| c.field == "employee_id")
+            .unwrap()
+            .id_width = Some(5);
+        let outcome = Validator::new(&plan).validate(
+            &row(2, &["a@b.co", "A", "B", "Active", "", "", "123", ""]),
+            None,
+        );
+        let RowOutcome::Valid { warnings, .. } = outcome else {
+            panic!("{outcome:?}");
+        };
+        assert_eq!(warnings[0].code, WarningCode::LeadingZerosLost);
+        assert!(warnings[0].message.contains("00123"));
+    }
+
+    #[test]
+    fn date_order_comes_from_the_template_or_the_column() {
+        let cells = ["a@b.co", "A", "B", "Active", "03/04/2024", "", "", ""];
+        let mut plan = employees();
+        assert_eq!(
+            errors(&Validator::new(&plan).validate(&row(2, &cells), None)),
+            [(ErrorCode::AmbiguousDate, Some(4))]
+        );
+        plan.columns[4].date_order = Some(DateOrder::DayFirst);
+        let outcome = Validator::new(&plan).validate(&row(2, &cells), None);
+        let RowOutcome::Valid { record, .. } = outcome else {
+            panic!("{outcome:?}");
+        };
+        assert_eq!(record.values["hire_date"], "2024-04-03");
+
+        plan.settings.date_format = DateFormat::MonthFirst;
+        let outcome = Validator::new(&plan).validate(&row(2, &cells), None);
+        let RowOutcome::Valid { record, .. } = outcome else {
+            panic!("{outcome:?}");
+        };
+        assert_eq!(record.values["hire_date"], "2024-03-04");
+
+        plan.settings.date_format = DateFormat::Iso;
+        assert_eq!(
+            errors(&Validator::new(&plan).validate(&row(2, &cells), None)),
+            [(ErrorCode::InvalidDate, Some(4))]
+        );
+    }
+
+    #[test]
+    fn every_field_type_is_dispatched() {
+        let rule = DateRule::Undecided;
+        let cases: [(FieldType, &str, &str); 12] = [
+            (FieldType::Text { max_len: 5 }, " ab ", "ab"),
+            (FieldType::Id { max_len: 5 }, " 007 ", "007"),
+            (FieldType::Email, "A@B.CO", "a@b.co"),
+            (FieldType::Phone, "555-234-5678", "+15552345678"),
+            (FieldType::Date, "Mar 5, 2024", "2024-03-05"),
+            (FieldType::UsState, "texas", "TX"),
+            (FieldType::Zip, "021341234", "02134-1234"),
+            (FieldType::Country, "USA", "US"),
+            (FieldType::Npi, "1234567893", "1234567893"),
+            (FieldType::Dea, "ab1234563", "AB1234563"),
+            (FieldType::Boolean, "Yes", "true"),
+            (
+                FieldType::Enum(&[crate::catalog::EnumValue {
+                    value: "On",
+                    synonyms: &[],
+                }]),
+                "on",
+                "On",
+            ),
+        ];
+        for (field_type, raw, expected) in cases {
+            assert_eq!(normalize(field_type, raw, rule).unwrap(), expected, "{raw}");
+        }
+    }
+
+    #[test]
+    fn loose_eq_ignores_case_whitespace_and_optionally_dots() {
+        assert!(loose_eq(" New  york ", "New York", false));
+        assert!(loose_eq("ÉTÉ", "été", false));
+        assert!(!loose_eq("u.s.", "US", false));
+        assert!(loose_eq("u.s.", "US", true));
+        assert!(!loose_eq("New", "New York", false));
     }
 }
