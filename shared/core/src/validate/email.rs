@@ -31,9 +31,9 @@ pub fn is_valid_email(value: &str) -> bool {
     if local.is_empty()
         || local.len() > 64
         || domain.contains('@')
-        || local
-            .chars()
-            .any(|c| c.is_whitespace() || c.is_control() || matches!(c, '"' | ',' | '<' | '>'))
+        || local.chars().any(|c| {
+            c.is_whitespace() || c.is_control() || matches!(c, '"' | ',' | ';' | '<' | '>')
+        })
         || local.starts_with('.')
         || local.ends_with('.')
         || local.contains("..")

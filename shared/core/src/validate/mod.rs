@@ -169,6 +169,16 @@ pub fn date_rule(format: DateFormat, column_order: Option<DateOrder>) -> DateRul
 }
 
 /// One non-blank cell, checked and normalized by its field's type.
+///
+/// ```
+/// use dic_core::validate::{normalize, DateRule, ErrorCode};
+/// use dic_core::FieldType;
+///
+/// let phone = normalize(FieldType::Phone, "(555) 234-5678", DateRule::Undecided);
+/// assert_eq!(phone.unwrap(), "+15552345678");
+/// let date = normalize(FieldType::Date, "03/04/2024", DateRule::Undecided);
+/// assert_eq!(date.unwrap_err().code, ErrorCode::AmbiguousDate);
+/// ```
 pub fn normalize(field_type: FieldType, raw: &str, date: DateRule) -> Result<String, Rejection> {
     match field_type {
         FieldType::Text { max_len } => normalize_text(raw, max_len),
@@ -643,6 +653,66 @@ mod tests {
         ];
         for (field_type, raw, expected) in cases {
             assert_eq!(normalize(field_type, raw, rule).unwrap(), expected, "{raw}");
+        }
+    }
+
+    const ALL_TYPES: [FieldType; 12] = [
+        FieldType::Text { max_len: 10 },
+        FieldType::Id { max_len: 10 },
+        FieldType::Email,
+        FieldType::Phone,
+        FieldType::Date,
+        FieldType::UsState,
+        FieldType::Zip,
+        FieldType::Country,
+        FieldType::Npi,
+        FieldType::Dea,
+        FieldType::Boolean,
+        FieldType::Enum(&[crate::catalog::EnumValue {
+            value: "In Progress",
+            synonyms: &["Started"],
+        }]),
+    ];
+    const ALL_RULES: [DateRule; 4] = [
+        DateRule::IsoOnly,
+        DateRule::Undecided,
+        DateRule::Order(DateOrder::MonthFirst),
+        DateRule::Order(DateOrder::DayFirst),
+    ];
+
+    proptest::proptest! {
+        /// Arbitrary text never panics, and a normalized value is a fixed
+        /// point: re-importing an export changes nothing.
+        #[test]
+        fn normalizing_never_panics_and_is_idempotent(
+            raw in proptest::prop_oneof![
+                "\\PC{0,24}",
+                "[ 0-9]{0,3}[-/. ]?[0-9A-Za-z]{1,9}[-/. ,]{0,2}[0-9]{0,4}[Tx ]?[0-9:]{0,5}",
+                "[+(]?[0-9 ().-]{0,18}",
+            ]
+        ) {
+            for field_type in ALL_TYPES {
+                for rule in ALL_RULES {
+                    if let Ok(value) = normalize(field_type, &raw, rule) {
+                        let again = normalize(field_type, &value, rule);
+                        proptest::prop_assert_eq!(again, Ok(value));
+                    }
+                }
+            }
+        }
+
+        #[test]
+        fn any_row_gets_an_outcome(
+            cells in proptest::collection::vec("\\PC{0,12}", 0..12)
+        ) {
+            let plan = employees();
+            let row = SourceRow { number: RowNumber(2), cells: cells.iter().collect() };
+            match Validator::new(&plan).validate(&row, None) {
+                RowOutcome::Valid { record, .. } => {
+                    proptest::prop_assert_eq!(Some(record.key), plan.key_of(&row));
+                }
+                RowOutcome::Invalid { errors, .. } => proptest::prop_assert!(!errors.is_empty()),
+            }
         }
     }
 
