@@ -140,21 +140,14 @@ fn quoted(value: &str) -> String {
 /// allocating: `" New  york "` matches `"New York"`, `"u.s.a."` `"USA"`.
 fn loose_eq(input: &str, candidate: &str, ignore_dots: bool) -> bool {
     let skip = |c: &char| c.is_whitespace() || (ignore_dots && *c == '.');
-    let mut a = input
+    input
         .chars()
         .filter(|c| !skip(c))
-        .flat_map(char::to_lowercase);
-    let mut b = candidate
-        .chars()
-        .filter(|c| !skip(c))
-        .flat_map(char::to_lowercase);
-    loop {
-        match (a.next(), b.next()) {
-            (None, None) => return true,
-            (x, y) if x == y => {}
-            _ => return false,
-        }
-    }
+        .flat_map(char::to_lowercase)
+        .eq(candidate
+            .chars()
+            .filter(|c| !skip(c))
+            .flat_map(char::to_lowercase))
 }
 
 /// The rule a date column reads its values by: the template's format, else
