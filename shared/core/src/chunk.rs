@@ -156,7 +156,7 @@ mod tests {
                 number: RowNumber(number),
                 cells: Cells::from([format!("user{number}@clinic.org"), text.to_string()]),
             },
-            duplicate_of: (number % 7 == 0).then_some(RowNumber(2)),
+            duplicate_of: number.is_multiple_of(7).then_some(RowNumber(2)),
         }
     }
 
