@@ -179,6 +179,12 @@ const MIN_CONFIDENCE: f32 = 0.5;
 const NOISE_WORDS: &[&str] = &[
     "the", "a", "an", "of", "your", "field", "column", "col", "value",
 ];
+/// Words naming whose value a header holds (`Employee First Name`): the rest
+/// of the header is matched again without them, a little less surely.
+const SUBJECT_WORDS: &[&str] = &[
+    "employee", "emp", "provider", "staff", "worker", "person", "user", "member",
+];
+const SUBJECT_CONFIDENCE: f32 = 0.9;
 /// Words that do not tell one date field from another.
 const DATE_GENERIC_WORDS: &[&str] = &["date", "day", "on", "dt"];
 
@@ -190,6 +196,8 @@ struct Key {
     core: String,
     /// Lower-case words, noise words dropped; camelCase counts as two words.
     words: Vec<String>,
+    /// `core` without a leading subject word, when there is one and more.
+    subject_dropped: Option<String>,
 }
 
 impl Key {
@@ -216,7 +224,18 @@ impl Key {
         } else {
             words.concat()
         };
-        Key { full, core, words }
+        let subject_dropped = match words.split_first() {
+            Some((first, rest)) if !rest.is_empty() && SUBJECT_WORDS.contains(&first.as_str()) => {
+                Some(rest.concat())
+            }
+            _ => None,
+        };
+        Key {
+            full,
+            core,
+            words,
+            subject_dropped,
+        }
     }
 
     fn same_as(&self, other: &Key) -> bool {
@@ -465,6 +484,12 @@ fn name_score(header: &Key, field: &FieldNames) -> Option<(f32, MatchReason)> {
                 _ => SYNONYM_CONFIDENCE,
             };
             Some((confidence, *reason))
+        } else if header
+            .subject_dropped
+            .as_ref()
+            .is_some_and(|rest| *rest == name.full || *rest == name.core)
+        {
+            Some((SUBJECT_CONFIDENCE, *reason))
         } else {
             similarity(header, name).map(|c| (c, MatchReason::Similar))
         };
@@ -585,6 +610,11 @@ mod tests {
             ("theemail", "email")
         );
         assert_eq!(Key::new("employeeStatus").words, ["employee", "status"]);
+        assert_eq!(
+            Key::new("Employee E-mail").subject_dropped.as_deref(),
+            Some("email")
+        );
+        assert_eq!(Key::new("Employee").subject_dropped, None);
         assert_eq!(Key::new("Straße Nº 1").full, "straßenº1");
     }
 
@@ -650,6 +680,30 @@ mod tests {
         assert_eq!(s.field.as_deref(), Some("employee_id"));
         assert_eq!(s.reason, Some(MatchReason::Synonym));
         assert_eq!(s.confidence, 0.95);
+    }
+
+    #[test]
+    fn a_leading_subject_word_is_matched_without_it() {
+        let names = [
+            "Employee Email",
+            "Employee First Name",
+            "Staff Surname",
+            "Employee ID",
+        ];
+        let all = suggest(Entity::Employees, &headers(&names), &[]);
+        let got: Vec<_> = all
+            .iter()
+            .map(|s| (s.field.as_deref(), s.confidence, s.reason))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (Some("email"), 0.9, Some(MatchReason::Name)),
+                (Some("first_name"), 0.9, Some(MatchReason::Name)),
+                (Some("last_name"), 0.9, Some(MatchReason::Synonym)),
+                (Some("employee_id"), 1.0, Some(MatchReason::Name)),
+            ]
+        );
     }
 
     #[test]
