@@ -310,4 +310,37 @@ mod tests {
         let r = row(9, "a \"quoted\" é\n");
         assert_eq!(json_len(&r), serde_json::to_string(&r).unwrap().len());
     }
+
+    mod props {
+        use super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(48))]
+            #[test]
+            fn any_rows_are_chunked_within_bounds_in_order(
+                texts in prop::collection::vec("\\PC{0,300}", 0..60),
+                max_bytes in 0usize..3_000,
+                max_rows in 0usize..20,
+            ) {
+                let input: Vec<ChunkRow> = texts
+                    .iter()
+                    .enumerate()
+                    .map(|(i, t)| row(i as u32 + 2, t))
+                    .collect();
+                let limits = ChunkLimits { max_bytes, max_rows };
+                let chunks = chunk_rows("c", "i", &plan(), input.clone(), limits);
+                prop_assert_eq!(chunks.is_empty(), input.is_empty());
+                for (i, chunk) in chunks.iter().enumerate() {
+                    let len = serde_json::to_string(chunk).unwrap().len();
+                    prop_assert!(len <= max_bytes || chunk.rows.len() == 1);
+                    prop_assert!(chunk.rows.len() <= max_rows.max(1));
+                    prop_assert_eq!(chunk.chunk_index as usize, i);
+                    prop_assert_eq!(chunk.chunk_count as usize, chunks.len());
+                }
+                let back: Vec<ChunkRow> = chunks.into_iter().flat_map(|c| c.rows).collect();
+                prop_assert_eq!(back, input);
+            }
+        }
+    }
 }

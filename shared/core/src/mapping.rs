@@ -1007,4 +1007,47 @@ mod tests {
             })
         );
     }
+
+    mod props {
+        use super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(64))]
+            #[test]
+            fn any_headers_get_one_suggestion_each_and_no_field_twice(
+                names in prop::collection::vec(
+                    prop_oneof![
+                        prop::sample::select(vec![
+                            "Email", "E-mail", "Username", "First", "Last Name", "Status",
+                            "Emp ID", "DOB", "NPI", "Course", "", "Employee Email", "Phone 2",
+                        ])
+                        .prop_map(String::from),
+                        "\\PC{0,12}",
+                    ],
+                    0..12,
+                ),
+                cells in prop::collection::vec("\\PC{0,12}", 0..12),
+            ) {
+                let sample = vec![SourceRow { number: RowNumber(2), cells: cells.iter().collect() }];
+                let names: Vec<&str> = names.iter().map(String::as_str).collect();
+                for entity in Entity::ALL {
+                    let all = suggest(entity, &headers(&names), &sample);
+                    prop_assert_eq!(all.len(), names.len());
+                    for s in &all {
+                        prop_assert!((0.0..=1.0).contains(&s.confidence));
+                        prop_assert_eq!(s.field.is_some(), s.reason.is_some());
+                        if let Some(id) = s.field.as_deref() {
+                            prop_assert!(entity.field(id).is_some());
+                        }
+                    }
+                    let mut ids: Vec<&str> = all.iter().filter_map(|s| s.field.as_deref()).collect();
+                    let before = ids.len();
+                    ids.sort_unstable();
+                    ids.dedup();
+                    prop_assert_eq!(before, ids.len());
+                }
+            }
+        }
+    }
 }
