@@ -264,6 +264,26 @@ mod tests {
     }
 
     #[test]
+    fn no_header_name_points_to_two_fields_of_one_entity() {
+        let normalized = |name: &str| -> String {
+            name.chars()
+                .filter(|c| c.is_alphanumeric())
+                .flat_map(char::to_lowercase)
+                .collect()
+        };
+        for entity in Entity::ALL {
+            let mut seen = std::collections::HashMap::new();
+            for field in entity.fields() {
+                for name in std::iter::once(field.label).chain(field.synonyms.iter().copied()) {
+                    if let Some(other) = seen.insert(normalized(name), field.id) {
+                        assert_eq!(other, field.id, "{entity}: {name:?} names two fields");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
     fn entity_parses_case_insensitively_and_rejects_unknown_names() {
         assert_eq!("Providers".parse::<Entity>().unwrap(), Entity::Providers);
         let err = "patients".parse::<Entity>().unwrap_err();
