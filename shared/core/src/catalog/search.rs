@@ -11,21 +11,24 @@ use super::{Entity, Field};
 pub struct SearchHit {
     pub field: &'static Field,
     /// Higher is better; hits come sorted by it. The value is the match tier:
-    /// [`LABEL_PREFIX`], [`LABEL_WORD`], [`SYNONYM`], [`CATEGORY`],
-    /// [`SUBSTRING`], or `0.0` for every field of an empty query.
+    /// [`SearchHit::LABEL_PREFIX`] down to [`SearchHit::SUBSTRING`], or `0.0`
+    /// for every field of an empty query.
     pub score: f32,
 }
 
-/// The query starts the label ("last" → "Last Name").
-pub const LABEL_PREFIX: f32 = 5.0;
-/// The query starts a later word of the label ("name" → "Last Name").
-pub const LABEL_WORD: f32 = 4.0;
-/// The query starts a synonym or one of its words ("dob" → "Date of Birth").
-pub const SYNONYM: f32 = 3.0;
-/// The query starts a word of the category or subcategory ("address").
-pub const CATEGORY: f32 = 2.0;
-/// The query appears anywhere in the label, a synonym or the categories.
-pub const SUBSTRING: f32 = 1.0;
+/// The match tiers, best first: the scores a hit can have.
+impl SearchHit {
+    /// The query starts the label ("last" → "Last Name").
+    pub const LABEL_PREFIX: f32 = 5.0;
+    /// The query starts a later word of the label ("name" → "Last Name").
+    pub const LABEL_WORD: f32 = 4.0;
+    /// The query starts a synonym or one of its words ("dob" → "Date of Birth").
+    pub const SYNONYM: f32 = 3.0;
+    /// The query starts a word of the category or subcategory ("address").
+    pub const CATEGORY: f32 = 2.0;
+    /// The query appears anywhere in the label, a synonym or the categories.
+    pub const SUBSTRING: f32 = 1.0;
+}
 
 /// Fields whose label, synonyms, category or subcategory match `query`,
 /// ranked, leaving out the field ids in `mapped`.
@@ -66,29 +69,29 @@ pub fn search(entity: Entity, query: &str, mapped: &[&str]) -> Vec<SearchHit> {
 fn score(field: &Field, query: &str) -> f32 {
     let label = words(field.label);
     if starts_at(&label, 0, query) {
-        return LABEL_PREFIX;
+        return SearchHit::LABEL_PREFIX;
     }
     if (1..label.len()).any(|i| starts_at(&label, i, query)) {
-        return LABEL_WORD;
+        return SearchHit::LABEL_WORD;
     }
     if field
         .synonyms
         .iter()
         .any(|synonym| starts_any_word(&words(synonym), query))
     {
-        return SYNONYM;
+        return SearchHit::SYNONYM;
     }
     if starts_any_word(&words(field.category), query)
         || starts_any_word(&words(field.subcategory), query)
     {
-        return CATEGORY;
+        return SearchHit::CATEGORY;
     }
     let anywhere = std::iter::once(field.label)
         .chain(field.synonyms.iter().copied())
         .chain([field.category, field.subcategory]);
     for text in anywhere {
         if compact(text).contains(query) {
-            return SUBSTRING;
+            return SearchHit::SUBSTRING;
         }
     }
     0.0
@@ -150,16 +153,16 @@ mod tests {
     fn label_prefix_ranks_first() {
         let hits = search(Entity::Employees, "last", &[]);
         assert_eq!(hits[0].field.id, "last_name");
-        assert_eq!(hits[0].score, LABEL_PREFIX);
+        assert_eq!(hits[0].score, SearchHit::LABEL_PREFIX);
         // Case, spaces and punctuation do not matter.
         for query in ["LAST NAME", "lastname", "last-n", "  Last_Na "] {
             let hits = search(Entity::Employees, query, &[]);
             assert_eq!(hits[0].field.id, "last_name", "{query:?}");
-            assert_eq!(hits[0].score, LABEL_PREFIX, "{query:?}");
+            assert_eq!(hits[0].score, SearchHit::LABEL_PREFIX, "{query:?}");
         }
         assert_eq!(
             hit(Entity::Employees, "e-mail", "email").score,
-            LABEL_PREFIX
+            SearchHit::LABEL_PREFIX
         );
     }
 
@@ -170,14 +173,16 @@ mod tests {
             ids(&hits[..4]),
             ["first_name", "last_name", "middle_name", "preferred_name"]
         );
-        assert!(hits[..4].iter().all(|hit| hit.score == LABEL_WORD));
+        assert!(hits[..4]
+            .iter()
+            .all(|hit| hit.score == SearchHit::LABEL_WORD));
         // "User Name", a synonym of Email, comes after the labels.
         assert_eq!(hits[4].field.id, "email");
-        assert_eq!(hits[4].score, SYNONYM);
+        assert_eq!(hits[4].score, SearchHit::SYNONYM);
         // A query may span words.
         assert_eq!(
             hit(Entity::Employees, "of birth", "date_of_birth").score,
-            LABEL_WORD
+            SearchHit::LABEL_WORD
         );
     }
 
@@ -189,9 +194,9 @@ mod tests {
             ids(&hits),
             ["date_of_birth", "hire_date", "termination_date"]
         );
-        assert_eq!(hits[0].score, LABEL_PREFIX);
-        assert_eq!(hits[1].score, LABEL_WORD);
-        assert_eq!(hits[2].score, LABEL_WORD);
+        assert_eq!(hits[0].score, SearchHit::LABEL_PREFIX);
+        assert_eq!(hits[1].score, SearchHit::LABEL_WORD);
+        assert_eq!(hits[2].score, SearchHit::LABEL_WORD);
     }
 
     #[test]
@@ -205,12 +210,12 @@ mod tests {
         ] {
             let hits = search(Entity::Employees, query, &[]);
             assert_eq!(hits[0].field.id, id, "{query:?}");
-            assert_eq!(hits[0].score, SYNONYM, "{query:?}");
+            assert_eq!(hits[0].score, SearchHit::SYNONYM, "{query:?}");
         }
         // A later word of a synonym counts too: "Cost Center".
         assert_eq!(
             hit(Entity::Employees, "center", "department").score,
-            SYNONYM
+            SearchHit::SYNONYM
         );
     }
 
@@ -229,24 +234,24 @@ mod tests {
                 "address_country"
             ]
         );
-        assert_eq!(hits[0].score, LABEL_WORD);
-        assert_eq!(hits[1].score, SYNONYM);
-        assert!(hits[2..].iter().all(|hit| hit.score == CATEGORY));
+        assert_eq!(hits[0].score, SearchHit::LABEL_WORD);
+        assert_eq!(hits[1].score, SearchHit::SYNONYM);
+        assert!(hits[2..].iter().all(|hit| hit.score == SearchHit::CATEGORY));
         // Subcategories too: NPI, DEA and CAQH sit under "Registry".
         let hits = search(Entity::Providers, "registry", &[]);
         assert_eq!(ids(&hits), ["npi", "dea_number", "caqh_id"]);
-        assert!(hits.iter().all(|hit| hit.score == CATEGORY));
+        assert!(hits.iter().all(|hit| hit.score == SearchHit::CATEGORY));
     }
 
     #[test]
     fn substring_ranks_last() {
         let hits = search(Entity::Employees, "ail", &[]);
         assert_eq!(ids(&hits), ["email", "supervisor_email"]);
-        assert!(hits.iter().all(|hit| hit.score == SUBSTRING));
+        assert!(hits.iter().all(|hit| hit.score == SearchHit::SUBSTRING));
         // "Username" holds "name" only inside a word.
         let hits = search(Entity::Enrollments, "name", &[]);
         assert_eq!(ids(&hits), ["employee_email"]);
-        assert_eq!(hits[0].score, SUBSTRING);
+        assert_eq!(hits[0].score, SearchHit::SUBSTRING);
     }
 
     #[test]
