@@ -153,6 +153,66 @@ impl FieldType {
             FieldType::Enum(_) => "choice",
         }
     }
+
+    /// What a cell of this type may hold and how it is stored, for the
+    /// README and the API's field help. Exhaustive on purpose: a new type
+    /// cannot ship undocumented.
+    pub fn rule(&self) -> &'static str {
+        match self {
+            FieldType::Text { .. } => {
+                "Any text, trimmed of leading and trailing spaces, at most the field's \
+                 maximum length (shown in the catalog). Control characters are rejected; \
+                 tabs and line breaks are kept."
+            }
+            FieldType::Id { .. } => {
+                "Text kept exactly as written apart from trimming, so leading zeros \
+                 survive; at most the field's maximum length; no control characters. \
+                 Values a spreadsheet has mangled (scientific notation, dropped leading \
+                 zeros) import with a warning."
+            }
+            FieldType::Email => {
+                "An address of the form `name@domain.tld`; trimmed and stored lower-cased."
+            }
+            FieldType::Phone => {
+                "A phone number, with or without spaces and punctuation; a number without \
+                 a country code is read as US (+1). Stored as E.164, e.g. `+15551234567`."
+            }
+            FieldType::Date => {
+                "ISO `YYYY-MM-DD` always. Slash dates such as `03/04/2025` are read in the \
+                 order the template's date format sets (month first or day first); with \
+                 the Auto format the whole column settles it (a day above 12 anywhere in \
+                 the column shows the order). A date whose order nothing settles is \
+                 rejected as ambiguous: day and month are never swapped on a guess. Years \
+                 must have four digits. Stored as `YYYY-MM-DD`."
+            }
+            FieldType::UsState => {
+                "A two-letter USPS code (`TX`, `DC`) or the state's name (`Texas`), any \
+                 case. Stored as the upper-case code."
+            }
+            FieldType::Zip => {
+                "A five-digit ZIP (`02139`) or ZIP+4 (`02139-4307`)."
+            }
+            FieldType::Country => {
+                "An ISO 3166 alpha-2 code (`US`) or the country's common English name (`United States`), \
+                 any case. Stored as the upper-case alpha-2 code."
+            }
+            FieldType::Npi => {
+                "Exactly 10 digits whose last digit is the Luhn check digit computed over \
+                 the number prefixed with `80840`, as CMS assigns them."
+            }
+            FieldType::Dea => {
+                "Two letters followed by 7 digits; the last digit of \
+                 (d1 + d3 + d5) + 2 × (d2 + d4 + d6) must equal the seventh digit."
+            }
+            FieldType::Boolean => {
+                "`Y`, `N`, `Yes`, `No`, `True`, `False`, `1` or `0`, any case."
+            }
+            FieldType::Enum(_) => {
+                "One of the field's allowed values or their synonyms (listed with the \
+                 field), any case. Stored as the canonical value."
+            }
+        }
+    }
 }
 
 /// A permitted value of an [`FieldType::Enum`] field.
@@ -201,6 +261,26 @@ mod tests {
         );
         let keys: Vec<_> = Entity::Enrollments.key_fields().map(|f| f.id).collect();
         assert_eq!(keys, ["employee_email", "course_code"]);
+    }
+
+    #[test]
+    fn no_header_name_points_to_two_fields_of_one_entity() {
+        let normalized = |name: &str| -> String {
+            name.chars()
+                .filter(|c| c.is_alphanumeric())
+                .flat_map(char::to_lowercase)
+                .collect()
+        };
+        for entity in Entity::ALL {
+            let mut seen = std::collections::HashMap::new();
+            for field in entity.fields() {
+                for name in std::iter::once(field.label).chain(field.synonyms.iter().copied()) {
+                    if let Some(other) = seen.insert(normalized(name), field.id) {
+                        assert_eq!(other, field.id, "{entity}: {name:?} names two fields");
+                    }
+                }
+            }
+        }
     }
 
     #[test]

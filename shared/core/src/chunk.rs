@@ -50,6 +50,10 @@ pub struct ChunkMessage {
 
 /// Splits rows into messages whose JSON stays within `limits`.
 /// A single row larger than the byte limit still gets a chunk of its own.
+///
+/// Sizes are measured once: the envelope without rows (with the widest
+/// possible index and count), then each row, so the cost is one
+/// serialization of the data, not one per attempt.
 pub fn chunk_rows(
     company_id: &str,
     import_id: &str,
@@ -57,6 +61,286 @@ pub fn chunk_rows(
     rows: Vec<ChunkRow>,
     limits: ChunkLimits,
 ) -> Vec<ChunkMessage> {
-    let _ = (company_id, import_id, plan, rows, limits);
-    todo!()
+    if rows.is_empty() {
+        return Vec::new();
+    }
+    let envelope = |chunk_index, chunk_count, rows| ChunkMessage {
+        company_id: company_id.to_string(),
+        import_id: import_id.to_string(),
+        chunk_index,
+        chunk_count,
+        plan: plan.clone(),
+        rows,
+    };
+    let envelope_bytes = json_len(&envelope(u32::MAX, u32::MAX, Vec::new()));
+    let max_rows = limits.max_rows.max(1);
+
+    let mut groups: Vec<Vec<ChunkRow>> = Vec::new();
+    let mut current: Vec<ChunkRow> = Vec::new();
+    let mut current_bytes = envelope_bytes;
+    for row in rows {
+        let row_bytes = json_len(&row);
+        let separator = usize::from(!current.is_empty());
+        let fits = current.len() < max_rows
+            && current_bytes
+                .saturating_add(separator)
+                .saturating_add(row_bytes)
+                <= limits.max_bytes;
+        if !current.is_empty() && !fits {
+            groups.push(std::mem::take(&mut current));
+            current_bytes = envelope_bytes;
+        }
+        current_bytes = current_bytes
+            .saturating_add(usize::from(!current.is_empty()))
+            .saturating_add(row_bytes);
+        current.push(row);
+    }
+    groups.push(current);
+
+    let count = u32::try_from(groups.len()).unwrap_or(u32::MAX);
+    groups
+        .into_iter()
+        .enumerate()
+        .map(|(i, rows)| envelope(u32::try_from(i).unwrap_or(u32::MAX), count, rows))
+        .collect()
+}
+
+/// The length of a value's compact JSON, without building the string.
+/// A value that cannot be serialized counts as unbounded, so it travels alone.
+fn json_len<T: Serialize>(value: &T) -> usize {
+    let mut counter = ByteCounter(0);
+    match serde_json::to_writer(&mut counter, value) {
+        Ok(()) => counter.0,
+        Err(_) => usize::MAX,
+    }
+}
+
+struct ByteCounter(usize);
+
+impl std::io::Write for ByteCounter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0 = self.0.saturating_add(buf.len());
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::Entity;
+    use crate::plan::PlannedColumn;
+    use crate::row::Cells;
+    use crate::template::ImportSettings;
+
+    fn plan() -> ImportPlan {
+        ImportPlan {
+            entity: Entity::Employees,
+            headers: vec!["Email".into(), "First".into(), "Last".into()],
+            columns: vec![PlannedColumn {
+                column: 0,
+                field: "email".into(),
+                date_order: None,
+                id_width: None,
+            }],
+            settings: ImportSettings::default(),
+        }
+    }
+
+    fn row(number: u32, text: &str) -> ChunkRow {
+        ChunkRow {
+            row: SourceRow {
+                number: RowNumber(number),
+                cells: Cells::from([format!("user{number}@clinic.org"), text.to_string()]),
+            },
+            duplicate_of: number.is_multiple_of(7).then_some(RowNumber(2)),
+        }
+    }
+
+    fn rows(n: u32) -> Vec<ChunkRow> {
+        // Row numbers with gaps, as blank lines leave them, and mixed sizes.
+        (0..n)
+            .map(|i| row(2 + i * 2, &"é\"x\n".repeat((i % 13) as usize * 5)))
+            .collect()
+    }
+
+    fn check_bounds(chunks: &[ChunkMessage], limits: ChunkLimits) {
+        for (i, chunk) in chunks.iter().enumerate() {
+            let json = serde_json::to_string(chunk).unwrap();
+            assert!(
+                json.len() <= limits.max_bytes || chunk.rows.len() == 1,
+                "chunk {i}: {} bytes",
+                json.len()
+            );
+            assert!(chunk.rows.len() <= limits.max_rows);
+            assert!(!chunk.rows.is_empty());
+            assert_eq!(chunk.chunk_index as usize, i);
+            assert_eq!(chunk.chunk_count as usize, chunks.len());
+        }
+    }
+
+    #[test]
+    fn chunks_respect_the_byte_and_row_limits_and_keep_every_row_in_order() {
+        let input = rows(500);
+        for limits in [
+            ChunkLimits::default(),
+            ChunkLimits {
+                max_bytes: 4_000,
+                max_rows: 250,
+            },
+            ChunkLimits {
+                max_bytes: 100_000,
+                max_rows: 7,
+            },
+            ChunkLimits {
+                max_bytes: 1_500,
+                max_rows: 1,
+            },
+        ] {
+            let chunks = chunk_rows("c1", "imp-1", &plan(), input.clone(), limits);
+            check_bounds(&chunks, limits);
+            let back: Vec<ChunkRow> = chunks.iter().flat_map(|c| c.rows.clone()).collect();
+            assert_eq!(back, input, "{limits:?}");
+            for c in &chunks {
+                assert_eq!(
+                    (c.company_id.as_str(), c.import_id.as_str()),
+                    ("c1", "imp-1")
+                );
+                assert_eq!(c.plan, plan());
+            }
+        }
+    }
+
+    #[test]
+    fn chunks_are_filled_close_to_the_byte_limit() {
+        let limits = ChunkLimits {
+            max_bytes: 4_000,
+            max_rows: 1_000,
+        };
+        let chunks = chunk_rows("c1", "imp-1", &plan(), rows(300), limits);
+        assert!(chunks.len() > 5);
+        // Every chunk but the last would overflow with the next row, up to
+        // the envelope's reserve for a ten-digit index and count.
+        let reserve = 2 * (u32::MAX.to_string().len() - 1);
+        for pair in chunks.windows(2) {
+            let mut grown = pair[0].clone();
+            grown.rows.push(pair[1].rows[0].clone());
+            let len = serde_json::to_string(&grown).unwrap().len();
+            assert!(len + reserve > limits.max_bytes, "{len}");
+        }
+    }
+
+    #[test]
+    fn row_limit_alone_decides_for_small_rows() {
+        let chunks = chunk_rows("c", "i", &plan(), rows(501), ChunkLimits::default());
+        let sizes: Vec<usize> = chunks.iter().map(|c| c.rows.len()).collect();
+        assert_eq!(sizes, [250, 250, 1]);
+        assert_eq!(chunks[2].rows[0].row.number, RowNumber(1002));
+    }
+
+    #[test]
+    fn an_oversized_row_travels_alone() {
+        let limits = ChunkLimits {
+            max_bytes: 2_000,
+            max_rows: 100,
+        };
+        let big = row(5, &"x".repeat(5_000));
+        let input = vec![row(2, "a"), row(3, "b"), big.clone(), row(6, "c")];
+        let chunks = chunk_rows("c", "i", &plan(), input, limits);
+        let numbers: Vec<Vec<u32>> = chunks
+            .iter()
+            .map(|c| c.rows.iter().map(|r| r.row.number.0).collect())
+            .collect();
+        assert_eq!(numbers, [vec![2, 3], vec![5], vec![6]]);
+        assert_eq!(chunks[1].rows, [big]);
+        assert!(serde_json::to_string(&chunks[1]).unwrap().len() > limits.max_bytes);
+        check_bounds(&chunks, limits);
+    }
+
+    #[test]
+    fn no_rows_make_no_chunks() {
+        assert!(chunk_rows("c", "i", &plan(), Vec::new(), ChunkLimits::default()).is_empty());
+    }
+
+    #[test]
+    fn a_zero_row_limit_still_makes_progress() {
+        let limits = ChunkLimits {
+            max_bytes: 0,
+            max_rows: 0,
+        };
+        let chunks = chunk_rows("c", "i", &plan(), rows(3), limits);
+        assert_eq!(chunks.len(), 3);
+        assert!(chunks
+            .iter()
+            .all(|c| c.rows.len() == 1 && c.chunk_count == 3));
+    }
+
+    #[test]
+    fn messages_round_trip_through_json() {
+        let chunks = chunk_rows(
+            "c1",
+            "imp-1",
+            &plan(),
+            rows(40),
+            ChunkLimits {
+                max_bytes: 3_000,
+                max_rows: 250,
+            },
+        );
+        assert!(chunks.len() > 1);
+        for chunk in &chunks {
+            let json = serde_json::to_string(chunk).unwrap();
+            let back: ChunkMessage = serde_json::from_str(&json).unwrap();
+            assert_eq!(&back, chunk);
+        }
+        let json = serde_json::to_value(&chunks[0]).unwrap();
+        assert_eq!(
+            json["rows"][0],
+            serde_json::json!({"number": 2, "cells": ["user2@clinic.org", ""]})
+        );
+        assert_eq!(json["rows"][6]["number"], 14);
+        assert_eq!(json["rows"][6]["duplicate_of"], 2);
+    }
+
+    #[test]
+    fn measured_length_equals_serialized_length() {
+        let r = row(9, "a \"quoted\" é\n");
+        assert_eq!(json_len(&r), serde_json::to_string(&r).unwrap().len());
+    }
+
+    mod props {
+        use super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(48))]
+            #[test]
+            fn any_rows_are_chunked_within_bounds_in_order(
+                texts in prop::collection::vec("\\PC{0,300}", 0..60),
+                max_bytes in 0usize..3_000,
+                max_rows in 0usize..20,
+            ) {
+                let input: Vec<ChunkRow> = texts
+                    .iter()
+                    .enumerate()
+                    .map(|(i, t)| row(i as u32 + 2, t))
+                    .collect();
+                let limits = ChunkLimits { max_bytes, max_rows };
+                let chunks = chunk_rows("c", "i", &plan(), input.clone(), limits);
+                prop_assert_eq!(chunks.is_empty(), input.is_empty());
+                for (i, chunk) in chunks.iter().enumerate() {
+                    let len = serde_json::to_string(chunk).unwrap().len();
+                    prop_assert!(len <= max_bytes || chunk.rows.len() == 1);
+                    prop_assert!(chunk.rows.len() <= max_rows.max(1));
+                    prop_assert_eq!(chunk.chunk_index as usize, i);
+                    prop_assert_eq!(chunk.chunk_count as usize, chunks.len());
+                }
+                let back: Vec<ChunkRow> = chunks.into_iter().flat_map(|c| c.rows).collect();
+                prop_assert_eq!(back, input);
+            }
+        }
+    }
 }

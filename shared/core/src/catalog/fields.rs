@@ -404,7 +404,7 @@ pub(super) static PROVIDERS: &[Field] = &[
         "Workflow",
         FieldType::Boolean,
     )
-    .synonyms(&["Credentialing", "Activate Credentialing", "Credential"]),
+    .synonyms(&["Credentialing", "Activate Credentialing"]),
 ];
 
 pub(super) static LOCATIONS: &[Field] = &[

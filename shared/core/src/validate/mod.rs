@@ -3,10 +3,31 @@
 //! Every failure carries a stable snake_case code, the column, the field, the
 //! value and a message an admin understands.
 
-use crate::plan::ImportPlan;
+mod choice;
+mod date;
+mod email;
+mod ids;
+mod phone;
+mod place;
+mod text;
+
+pub use choice::{normalize_boolean, normalize_choice};
+pub use date::{normalize_date, numeric_parts, DateRule, NumericDate};
+pub use email::{is_valid_email, normalize_email};
+pub use ids::{normalize_dea, normalize_npi};
+pub use phone::normalize_phone;
+pub use place::{normalize_country, normalize_state, normalize_zip};
+pub use text::{id_warning, looks_scientific, normalize_id, normalize_text};
+
+use crate::catalog::{Field, FieldType};
+use crate::plan::{DateOrder, ImportPlan};
 use crate::row::{RowNumber, SourceRow};
+use crate::template::DateFormat;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+
+/// Separates the key fields' values in [`Record::key`].
+pub const KEY_SEPARATOR: char = '\u{1f}';
 
 /// Stable error codes (API, row logs, the failed-rows export).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -95,19 +116,605 @@ pub enum RowOutcome {
     },
 }
 
+/// Why one cell's value was refused: the code and the admin's explanation.
+/// The validator adds the column, header, field and value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rejection {
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+impl Rejection {
+    pub fn new(code: ErrorCode, message: String) -> Rejection {
+        Rejection { code, message }
+    }
+}
+
+/// The value as an admin would read it in a message, quoted, with invisible
+/// characters escaped.
+fn quoted(value: &str) -> String {
+    format!("{value:?}")
+}
+
+/// Equal ignoring case and whitespace (and dots when asked), without
+/// allocating: `" New  york "` matches `"New York"`, `"u.s.a."` `"USA"`.
+fn loose_eq(input: &str, candidate: &str, ignore_dots: bool) -> bool {
+    let skip = |c: &char| c.is_whitespace() || (ignore_dots && *c == '.');
+    input
+        .chars()
+        .filter(|c| !skip(c))
+        .flat_map(char::to_lowercase)
+        .eq(candidate
+            .chars()
+            .filter(|c| !skip(c))
+            .flat_map(char::to_lowercase))
+}
+
+/// The rule a date column reads its values by: the template's format, else
+/// the order the whole column settled, else none.
+pub fn date_rule(format: DateFormat, column_order: Option<DateOrder>) -> DateRule {
+    match format {
+        DateFormat::Iso => DateRule::IsoOnly,
+        DateFormat::MonthFirst => DateRule::Order(DateOrder::MonthFirst),
+        DateFormat::DayFirst => DateRule::Order(DateOrder::DayFirst),
+        DateFormat::Auto => column_order.map_or(DateRule::Undecided, DateRule::Order),
+    }
+}
+
+/// One non-blank cell, checked and normalized by its field's type.
+///
+/// ```
+/// use dic_core::validate::{normalize, DateRule, ErrorCode};
+/// use dic_core::FieldType;
+///
+/// let phone = normalize(FieldType::Phone, "(555) 234-5678", DateRule::Undecided);
+/// assert_eq!(phone.unwrap(), "+15552345678");
+/// let date = normalize(FieldType::Date, "03/04/2024", DateRule::Undecided);
+/// assert_eq!(date.unwrap_err().code, ErrorCode::AmbiguousDate);
+/// ```
+pub fn normalize(field_type: FieldType, raw: &str, date: DateRule) -> Result<String, Rejection> {
+    match field_type {
+        FieldType::Text { max_len } => normalize_text(raw, max_len),
+        FieldType::Id { max_len } => normalize_id(raw, max_len),
+        FieldType::Email => normalize_email(raw),
+        FieldType::Phone => normalize_phone(raw),
+        FieldType::Date => normalize_date(raw, date),
+        FieldType::UsState => normalize_state(raw),
+        FieldType::Zip => normalize_zip(raw),
+        FieldType::Country => normalize_country(raw),
+        FieldType::Npi => normalize_npi(raw),
+        FieldType::Dea => normalize_dea(raw),
+        FieldType::Boolean => normalize_boolean(raw),
+        FieldType::Enum(values) => normalize_choice(raw, values),
+    }
+}
+
+/// A mapped column with everything its cells need, resolved once.
+struct ColumnRule<'p> {
+    column: usize,
+    header: &'p str,
+    field: &'static Field,
+    date: DateRule,
+    id_width: Option<u8>,
+}
+
+impl ColumnRule<'_> {
+    fn issue<C>(&self, code: C, value: &str, message: String) -> CellIssue<C> {
+        CellIssue {
+            code,
+            column: Some(self.column),
+            header: Some(self.header.to_string()),
+            field: Some(self.field.id.to_string()),
+            value: value.to_string(),
+            message,
+        }
+    }
+}
+
 /// Validates rows against a plan; resolves catalog lookups once, not per row.
 pub struct Validator<'p> {
     plan: &'p ImportPlan,
+    columns: Vec<ColumnRule<'p>>,
+    /// Indexes into `columns` of the key fields, in key order.
+    key: Vec<usize>,
 }
 
 impl<'p> Validator<'p> {
     pub fn new(plan: &'p ImportPlan) -> Validator<'p> {
-        Validator { plan }
+        let columns: Vec<ColumnRule<'p>> = plan
+            .columns
+            .iter()
+            .filter_map(|planned| {
+                let field = plan.entity.field(&planned.field)?;
+                Some(ColumnRule {
+                    column: planned.column,
+                    header: plan.headers.get(planned.column).map_or("", String::as_str),
+                    field,
+                    date: date_rule(plan.settings.date_format, planned.date_order),
+                    id_width: planned.id_width,
+                })
+            })
+            .collect();
+        let key = plan
+            .entity
+            .key_fields()
+            .filter_map(|f| columns.iter().position(|c| c.field.id == f.id))
+            .collect();
+        Validator { plan, columns, key }
     }
 
     /// `duplicate_of` comes from the splitter's [`crate::plan::find_duplicates`].
     pub fn validate(&self, row: &SourceRow, duplicate_of: Option<RowNumber>) -> RowOutcome {
-        let _ = (self.plan, row, duplicate_of);
-        todo!()
+        let mut errors = Vec::new();
+        let mut warnings = Vec::new();
+        let expected = self.plan.headers.len();
+        let found = row.cells.len();
+        if found < expected {
+            errors.push(row_issue(
+                ErrorCode::MissingCells,
+                String::new(),
+                format!(
+                    "the row has {found} cells but the header has {expected}: \
+                     a cell or a separator is missing, or a quote is not closed"
+                ),
+            ));
+        } else if found > expected {
+            let extra: Vec<&str> = row
+                .cells
+                .iter()
+                .skip(expected)
+                .filter(|c| !c.trim().is_empty())
+                .collect();
+            if !extra.is_empty() {
+                errors.push(row_issue(
+                    ErrorCode::ExtraCells,
+                    extra.join(", "),
+                    format!(
+                        "the row has {found} cells but the header has {expected}: \
+                         a value has an unquoted separator, or a column has no header"
+                    ),
+                ));
+            }
+        }
+
+        let mut values = BTreeMap::new();
+        let mut blanks = Vec::new();
+        for rule in &self.columns {
+            // A short row's missing cells are reported once, as missing_cells.
+            let Some(raw) = row.cells.get(rule.column) else {
+                continue;
+            };
+            if raw.trim().is_empty() {
+                if rule.field.mandatory {
+                    errors.push(rule.issue(
+                        ErrorCode::MissingValue,
+                        raw,
+                        format!("{} is required: fill in this cell", rule.field.label),
+                    ));
+                } else {
+                    blanks.push(rule.field.id.to_string());
+                }
+                continue;
+            }
+            match normalize(rule.field.field_type, raw, rule.date) {
+                Ok(value) => {
+                    if let FieldType::Id { .. } = rule.field.field_type {
+                        if let Some((code, message)) = id_warning(&value, rule.id_width) {
+                            warnings.push(rule.issue(code, raw, message));
+                        }
+                    }
+                    values.insert(rule.field.id.to_string(), value);
+                }
+                Err(rejection) => {
+                    errors.push(rule.issue(rejection.code, raw, rejection.message));
+                }
+            }
+        }
+
+        if let Some(first) = duplicate_of {
+            errors.push(self.duplicate_issue(row, first));
+        }
+
+        if !errors.is_empty() {
+            return RowOutcome::Invalid { errors, warnings };
+        }
+        let mut key = String::new();
+        for (i, &index) in self.key.iter().enumerate() {
+            if i > 0 {
+                key.push(KEY_SEPARATOR);
+            }
+            if let Some(value) = values.get(self.columns[index].field.id) {
+                key.push_str(value);
+            }
+        }
+        RowOutcome::Valid {
+            record: Record {
+                key,
+                values,
+                blanks,
+            },
+            warnings,
+        }
+    }
+
+    fn duplicate_issue(&self, row: &SourceRow, first: RowNumber) -> RowError {
+        let rules: Vec<&ColumnRule> = self.key.iter().map(|&i| &self.columns[i]).collect();
+        let labels: Vec<&str> = rules.iter().map(|r| r.field.label).collect();
+        let value = rules
+            .iter()
+            .map(|r| row.cell(r.column).trim())
+            .collect::<Vec<_>>()
+            .join(", ");
+        let message = format!(
+            "the same {} as row {first}, which is the one imported: \
+             remove this row or correct it",
+            labels.join(" and ")
+        );
+        match rules.as_slice() {
+            [only] => only.issue(ErrorCode::DuplicateKey, &value, message),
+            _ => row_issue(ErrorCode::DuplicateKey, value, message),
+        }
+    }
+}
+
+fn row_issue(code: ErrorCode, value: String, message: String) -> RowError {
+    CellIssue {
+        code,
+        column: None,
+        header: None,
+        field: None,
+        value,
+        message,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::Entity;
+    use crate::headers::Headers;
+    use crate::mapping::Mapping;
+    use crate::row::Cells;
+    use crate::template::ImportSettings;
+
+    fn plan(entity: Entity, pairs: &[(&str, &str)], settings: ImportSettings) -> ImportPlan {
+        let headers = Headers {
+            names: pairs.iter().map(|(h, _)| h.to_string()).collect(),
+            problems: vec![],
+        };
+        let mapping = Mapping(
+            pairs
+                .iter()
+                .filter(|(_, f)| !f.is_empty())
+                .map(|(h, f)| (h.to_string(), f.to_string()))
+                .collect(),
+        );
+        ImportPlan::new(entity, &headers, &mapping, settings).unwrap()
+    }
+
+    fn employees() -> ImportPlan {
+        plan(
+            Entity::Employees,
+            &[
+                ("Email", "email"),
+                ("First", "first_name"),
+                ("Last", "last_name"),
+                ("Status", "employee_status"),
+                ("Hired", "hire_date"),
+                ("Phone", "phone"),
+                ("Emp ID", "employee_id"),
+                ("Notes", ""),
+            ],
+            ImportSettings::default(),
+        )
+    }
+
+    fn row(number: u32, cells: &[&str]) -> SourceRow {
+        SourceRow {
+            number: RowNumber(number),
+            cells: cells.iter().collect::<Cells>(),
+        }
+    }
+
+    fn errors(outcome: &RowOutcome) -> Vec<(ErrorCode, Option<usize>)> {
+        match outcome {
+            RowOutcome::Invalid { errors, .. } => {
+                errors.iter().map(|e| (e.code, e.column)).collect()
+            }
+            RowOutcome::Valid { .. } => vec![],
+        }
+    }
+
+    #[test]
+    fn a_valid_row_is_normalized_with_blanks_and_key() {
+        let plan = employees();
+        let validator = Validator::new(&plan);
+        let outcome = validator.validate(
+            &row(
+                2,
+                &[
+                    " Jane@Example.com",
+                    "Jane ",
+                    "Doe",
+                    "act",
+                    "2024-03-05",
+                    "",
+                    "E01",
+                    "x",
+                ],
+            ),
+            None,
+        );
+        let RowOutcome::Valid { record, warnings } = outcome else {
+            panic!("{outcome:?}");
+        };
+        assert!(warnings.is_empty());
+        assert_eq!(record.key, "jane@example.com");
+        assert_eq!(record.values["email"], "jane@example.com");
+        assert_eq!(record.values["first_name"], "Jane");
+        assert_eq!(record.values["employee_status"], "Active");
+        assert_eq!(record.values["hire_date"], "2024-03-05");
+        assert_eq!(record.values["employee_id"], "E01");
+        assert_eq!(record.values.len(), 6);
+        assert_eq!(record.blanks, ["phone"]);
+    }
+
+    #[test]
+    fn every_error_of_a_row_is_reported_with_its_cell() {
+        let plan = employees();
+        let outcome = Validator::new(&plan).validate(
+            &row(
+                3,
+                &["jane@", "", "Doe", "Retired", "2023-02-29", "12", "E1", ""],
+            ),
+            None,
+        );
+        assert_eq!(
+            errors(&outcome),
+            [
+                (ErrorCode::InvalidEmail, Some(0)),
+                (ErrorCode::MissingValue, Some(1)),
+                (ErrorCode::InvalidChoice, Some(3)),
+                (ErrorCode::InvalidDate, Some(4)),
+                (ErrorCode::InvalidPhone, Some(5)),
+            ]
+        );
+        let RowOutcome::Invalid { errors, .. } = outcome else {
+            unreachable!()
+        };
+        assert_eq!(errors[0].header.as_deref(), Some("Email"));
+        assert_eq!(errors[0].field.as_deref(), Some("email"));
+        assert_eq!(errors[0].value, "jane@");
+        assert_eq!(
+            errors[1].message,
+            "First Name is required: fill in this cell"
+        );
+        assert!(errors[2]
+            .message
+            .contains("Active, Inactive, On Leave, Terminated"));
+    }
+
+    #[test]
+    fn short_rows_fail_as_missing_cells() {
+        let plan = employees();
+        let outcome =
+            Validator::new(&plan).validate(&row(4, &["a@b.co", "A", "B", "Active"]), None);
+        assert_eq!(errors(&outcome), [(ErrorCode::MissingCells, None)]);
+        let RowOutcome::Invalid { errors, .. } = outcome else {
+            unreachable!()
+        };
+        assert!(
+            errors[0].message.contains("4 cells"),
+            "{}",
+            errors[0].message
+        );
+        assert!(
+            errors[0].message.contains("header has 8"),
+            "{}",
+            errors[0].message
+        );
+    }
+
+    #[test]
+    fn extra_cells_fail_only_when_not_blank() {
+        let plan = employees();
+        let validator = Validator::new(&plan);
+        let base = ["a@b.co", "A", "B", "Active", "", "", "", ""];
+        let mut cells = base.to_vec();
+        cells.extend(["", "  "]);
+        assert!(matches!(
+            validator.validate(&row(5, &cells), None),
+            RowOutcome::Valid { .. }
+        ));
+        cells.push("oops");
+        let outcome = validator.validate(&row(5, &cells), None);
+        assert_eq!(errors(&outcome), [(ErrorCode::ExtraCells, None)]);
+        let RowOutcome::Invalid { errors, .. } = outcome else {
+            unreachable!()
+        };
+        assert_eq!(errors[0].value, "oops");
+        assert!(
+            errors[0].message.contains("11 cells"),
+            "{}",
+            errors[0].message
+        );
+    }
+
+    #[test]
+    fn duplicates_name_the_first_row() {
+        let plan = employees();
+        let outcome = Validator::new(&plan).validate(
+            &row(9, &["a@b.co", "A", "B", "Active", "", "", "", ""]),
+            Some(RowNumber(5)),
+        );
+        assert_eq!(errors(&outcome), [(ErrorCode::DuplicateKey, Some(0))]);
+        let RowOutcome::Invalid { errors, .. } = outcome else {
+            unreachable!()
+        };
+        assert!(
+            errors[0]
+                .message
+                .starts_with("the same Email as row 5, which is the one imported"),
+            "{}",
+            errors[0].message
+        );
+    }
+
+    #[test]
+    fn id_warnings_do_not_fail_the_row() {
+        let mut plan = employees();
+        let outcome = Validator::new(&plan).validate(
+            &row(2, &["a@b.co", "A", "B", "Active", "", "", "1.23E+10", ""]),
+            None,
+        );
+        let RowOutcome::Valid { warnings, record } = outcome else {
+            panic!("{outcome:?}");
+        };
+        assert_eq!(record.values["employee_id"], "1.23E+10");
+        assert_eq!(warnings.len(), 1);
+        assert_eq!(warnings[0].code, WarningCode::ScientificNotation);
+        assert_eq!(warnings[0].column, Some(6));
+
+        plan.columns
+            .iter_mut()
+            .find(|c| c.field == "employee_id")
+            .unwrap()
+            .id_width = Some(5);
+        let outcome = Validator::new(&plan).validate(
+            &row(2, &["a@b.co", "A", "B", "Active", "", "", "123", ""]),
+            None,
+        );
+        let RowOutcome::Valid { warnings, .. } = outcome else {
+            panic!("{outcome:?}");
+        };
+        assert_eq!(warnings[0].code, WarningCode::LeadingZerosLost);
+        assert!(warnings[0].message.contains("00123"));
+    }
+
+    #[test]
+    fn date_order_comes_from_the_template_or_the_column() {
+        let cells = ["a@b.co", "A", "B", "Active", "03/04/2024", "", "", ""];
+        let mut plan = employees();
+        assert_eq!(
+            errors(&Validator::new(&plan).validate(&row(2, &cells), None)),
+            [(ErrorCode::AmbiguousDate, Some(4))]
+        );
+        plan.columns[4].date_order = Some(DateOrder::DayFirst);
+        let outcome = Validator::new(&plan).validate(&row(2, &cells), None);
+        let RowOutcome::Valid { record, .. } = outcome else {
+            panic!("{outcome:?}");
+        };
+        assert_eq!(record.values["hire_date"], "2024-04-03");
+
+        plan.settings.date_format = DateFormat::MonthFirst;
+        let outcome = Validator::new(&plan).validate(&row(2, &cells), None);
+        let RowOutcome::Valid { record, .. } = outcome else {
+            panic!("{outcome:?}");
+        };
+        assert_eq!(record.values["hire_date"], "2024-03-04");
+
+        plan.settings.date_format = DateFormat::Iso;
+        assert_eq!(
+            errors(&Validator::new(&plan).validate(&row(2, &cells), None)),
+            [(ErrorCode::InvalidDate, Some(4))]
+        );
+    }
+
+    #[test]
+    fn every_field_type_is_dispatched() {
+        let rule = DateRule::Undecided;
+        let cases: [(FieldType, &str, &str); 12] = [
+            (FieldType::Text { max_len: 5 }, " ab ", "ab"),
+            (FieldType::Id { max_len: 5 }, " 007 ", "007"),
+            (FieldType::Email, "A@B.CO", "a@b.co"),
+            (FieldType::Phone, "555-234-5678", "+15552345678"),
+            (FieldType::Date, "Mar 5, 2024", "2024-03-05"),
+            (FieldType::UsState, "texas", "TX"),
+            (FieldType::Zip, "021341234", "02134-1234"),
+            (FieldType::Country, "USA", "US"),
+            (FieldType::Npi, "1234567893", "1234567893"),
+            (FieldType::Dea, "ab1234563", "AB1234563"),
+            (FieldType::Boolean, "Yes", "true"),
+            (
+                FieldType::Enum(&[crate::catalog::EnumValue {
+                    value: "On",
+                    synonyms: &[],
+                }]),
+                "on",
+                "On",
+            ),
+        ];
+        for (field_type, raw, expected) in cases {
+            assert_eq!(normalize(field_type, raw, rule).unwrap(), expected, "{raw}");
+        }
+    }
+
+    const ALL_TYPES: [FieldType; 12] = [
+        FieldType::Text { max_len: 10 },
+        FieldType::Id { max_len: 10 },
+        FieldType::Email,
+        FieldType::Phone,
+        FieldType::Date,
+        FieldType::UsState,
+        FieldType::Zip,
+        FieldType::Country,
+        FieldType::Npi,
+        FieldType::Dea,
+        FieldType::Boolean,
+        FieldType::Enum(&[crate::catalog::EnumValue {
+            value: "In Progress",
+            synonyms: &["Started"],
+        }]),
+    ];
+    const ALL_RULES: [DateRule; 4] = [
+        DateRule::IsoOnly,
+        DateRule::Undecided,
+        DateRule::Order(DateOrder::MonthFirst),
+        DateRule::Order(DateOrder::DayFirst),
+    ];
+
+    proptest::proptest! {
+        /// Arbitrary text never panics, and a normalized value is a fixed
+        /// point: re-importing an export changes nothing.
+        #[test]
+        fn normalizing_never_panics_and_is_idempotent(
+            raw in proptest::prop_oneof![
+                "\\PC{0,24}",
+                "[ 0-9]{0,3}[-/. ]?[0-9A-Za-z]{1,9}[-/. ,]{0,2}[0-9]{0,4}[Tx ]?[0-9:]{0,5}",
+                "[+(]?[0-9 ().-]{0,18}",
+            ]
+        ) {
+            for field_type in ALL_TYPES {
+                for rule in ALL_RULES {
+                    if let Ok(value) = normalize(field_type, &raw, rule) {
+                        let again = normalize(field_type, &value, rule);
+                        proptest::prop_assert_eq!(again, Ok(value));
+                    }
+                }
+            }
+        }
+
+        #[test]
+        fn any_row_gets_an_outcome(
+            cells in proptest::collection::vec("\\PC{0,12}", 0..12)
+        ) {
+            let plan = employees();
+            let row = SourceRow { number: RowNumber(2), cells: cells.iter().collect() };
+            match Validator::new(&plan).validate(&row, None) {
+                RowOutcome::Valid { record, .. } => {
+                    proptest::prop_assert_eq!(Some(record.key), plan.key_of(&row));
+                }
+                RowOutcome::Invalid { errors, .. } => proptest::prop_assert!(!errors.is_empty()),
+            }
+        }
+    }
+
+    #[test]
+    fn loose_eq_ignores_case_whitespace_and_optionally_dots() {
+        assert!(loose_eq(" New  york ", "New York", false));
+        assert!(loose_eq("ÉTÉ", "été", false));
+        assert!(!loose_eq("u.s.", "US", false));
+        assert!(loose_eq("u.s.", "US", true));
+        assert!(!loose_eq("New", "New York", false));
     }
 }

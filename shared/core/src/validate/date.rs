@@ -1,0 +1,388 @@
+//! Dates, normalized to ISO `YYYY-MM-DD`.
+//!
+//! A date that could be read two ways is never guessed: either the template,
+//! the whole column (see [`crate::plan::ImportPlan::profile`]) or the value
+//! itself settles the day/month order, or the cell fails as ambiguous.
+
+use super::{quoted, Rejection};
+use crate::plan::DateOrder;
+use crate::validate::ErrorCode;
+use chrono::NaiveDate;
+
+/// How a column's dates are read, resolved once per column.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DateRule {
+    /// The template says ISO: nothing else is accepted.
+    IsoOnly,
+    /// Numeric dates are read in this order; a value invalid in it fails.
+    Order(DateOrder),
+    /// Nothing settles the order: values whose parts could be either fail.
+    Undecided,
+}
+
+/// The three numbers of a non-ISO numeric date such as `03/05/2024`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NumericDate<'a> {
+    pub first: u32,
+    pub second: u32,
+    /// The year's digits as written (a two-digit year is rejected later).
+    pub year: &'a str,
+}
+
+const MONTHS: [&str; 12] = [
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+];
+
+pub fn normalize_date(raw: &str, rule: DateRule) -> Result<String, Rejection> {
+    let value = raw.trim();
+    if let Some((y, m, d)) = iso_parts(value) {
+        return ymd(value, y, m, d, None);
+    }
+    if rule == DateRule::IsoOnly {
+        return Err(Rejection::new(
+            ErrorCode::InvalidDate,
+            format!(
+                "{} is not an ISO date: this template reads dates as YYYY-MM-DD \
+                 (for example 2024-03-05)",
+                quoted(value)
+            ),
+        ));
+    }
+    if let Some(parts) = numeric_parts(value) {
+        let year = year_of(value, parts.year)?;
+        let (order, swapped_hint) = match rule {
+            DateRule::Order(order) => (order, false),
+            _ => match (parts.first > 12, parts.second > 12) {
+                (true, false) => (DateOrder::DayFirst, false),
+                (false, true) => (DateOrder::MonthFirst, false),
+                (false, false)
+                    if parts.first != parts.second && parts.first > 0 && parts.second > 0 =>
+                {
+                    return Err(ambiguous(value, parts.first, parts.second, year))
+                }
+                // Equal parts read the same either way; both > 12 fails below.
+                _ => (DateOrder::MonthFirst, true),
+            },
+        };
+        let (month, day) = match order {
+            DateOrder::MonthFirst => (parts.first, parts.second),
+            DateOrder::DayFirst => (parts.second, parts.first),
+        };
+        let read_as = if swapped_hint {
+            None
+        } else {
+            Some(match order {
+                DateOrder::MonthFirst => "MM/DD/YYYY (month first)",
+                DateOrder::DayFirst => "DD/MM/YYYY (day first)",
+            })
+        };
+        return ymd(value, year, month, day, read_as);
+    }
+    if let Some((year, month, day)) = named_month_parts(value) {
+        let year = year_of(value, year)?;
+        return ymd(value, year, month, day, None);
+    }
+    Err(Rejection::new(
+        ErrorCode::InvalidDate,
+        format!(
+            "{} is not a date: write dates as YYYY-MM-DD (for example 2024-03-05)",
+            quoted(value)
+        ),
+    ))
+}
+
+/// `YYYY-MM-DD` or `YYYY/MM/DD`, optionally followed by a time after `T` or
+/// a space, which is dropped.
+fn iso_parts(value: &str) -> Option<(i32, u32, u32)> {
+    let bytes = value.as_bytes();
+    if bytes.len() < 8 || !bytes[..4].iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let sep = bytes[4];
+    if sep != b'-' && sep != b'/' {
+        return None;
+    }
+    let date_end = value.find(['T', ' ']).unwrap_or(value.len());
+    let (date, time) = value.split_at(date_end);
+    if !time.is_empty() && !is_time(&time[1..]) {
+        return None;
+    }
+    let mut parts = date.split(char::from(sep));
+    let year = number(parts.next()?, 4, 4)?;
+    let month = number(parts.next()?, 1, 2)?;
+    let day = number(parts.next()?, 1, 2)?;
+    if parts.next().is_some() {
+        return None;
+    }
+    Some((i32::try_from(year).ok()?, month, day))
+}
+
+fn is_time(time: &str) -> bool {
+    time.starts_with(|c: char| c.is_ascii_digit())
+        && time
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, ':' | '.' | '+' | '-' | ' ' | 'Z' | 'z'))
+}
+
+/// `03/05/2024`, `3-5-2024`, `03.05.2024`: two numbers of one or two
+/// digits and a year, one separator used twice. ISO dates are not these.
+pub fn numeric_parts(value: &str) -> Option<NumericDate<'_>> {
+    let sep = value.chars().find(|c| matches!(c, '/' | '-' | '.'))?;
+    let mut parts = value.split(sep);
+    let first = number(parts.next()?, 1, 2)?;
+    let second = number(parts.next()?, 1, 2)?;
+    let year = parts.next()?;
+    if parts.next().is_some() || year.is_empty() || !year.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some(NumericDate {
+        first,
+        second,
+        year,
+    })
+}
+
+/// `5-Mar-2024`, `Mar 5, 2024`, `5 March 2024`, `March 5 2024`.
+fn named_month_parts(value: &str) -> Option<(&str, u32, u32)> {
+    let mut tokens = value
+        .split(|c: char| c.is_whitespace() || matches!(c, ',' | '-' | '/' | '.'))
+        .filter(|t| !t.is_empty());
+    let a = tokens.next()?;
+    let b = tokens.next()?;
+    let year = tokens.next()?;
+    if tokens.next().is_some() {
+        return None;
+    }
+    let (month, day) = match (month_number(a), month_number(b)) {
+        (Some(m), None) => (m, b),
+        (None, Some(m)) => (m, a),
+        _ => return None,
+    };
+    let day = number(
+        day.trim_end_matches(|c: char| c.is_ascii_alphabetic()),
+        1,
+        2,
+    )?;
+    if year.is_empty() || !year.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some((year, month, day))
+}
+
+/// A month's full English name or its first three letters (`Sept` too).
+fn month_number(token: &str) -> Option<u32> {
+    if token.len() < 3 || !token.bytes().all(|b| b.is_ascii_alphabetic()) {
+        return None;
+    }
+    let position = MONTHS.iter().position(|name| {
+        token.eq_ignore_ascii_case(name)
+            || token.eq_ignore_ascii_case(&name[..3])
+            || (token.eq_ignore_ascii_case("sept") && *name == "september")
+    })?;
+    u32::try_from(position + 1).ok()
+}
+
+fn number(s: &str, min_len: usize, max_len: usize) -> Option<u32> {
+    if s.len() < min_len || s.len() > max_len || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    s.parse().ok()
+}
+
+fn year_of(value: &str, year: &str) -> Result<i32, Rejection> {
+    if year.len() == 2 {
+        return Err(Rejection::new(
+            ErrorCode::InvalidDate,
+            format!(
+                "{} has a two-digit year, which could be 19{year} or 20{year}: \
+                 write the year with four digits",
+                quoted(value)
+            ),
+        ));
+    }
+    match number(year, 4, 4).and_then(|y| i32::try_from(y).ok()) {
+        Some(y) => Ok(y),
+        None => Err(Rejection::new(
+            ErrorCode::InvalidDate,
+            format!(
+                "{} does not have a four-digit year: write dates as YYYY-MM-DD \
+                 (for example 2024-03-05)",
+                quoted(value)
+            ),
+        )),
+    }
+}
+
+fn ymd(
+    value: &str,
+    year: i32,
+    month: u32,
+    day: u32,
+    read_as: Option<&str>,
+) -> Result<String, Rejection> {
+    if year >= 1000 && NaiveDate::from_ymd_opt(year, month, day).is_some() {
+        return Ok(format!("{year:04}-{month:02}-{day:02}"));
+    }
+    let how = read_as.map_or(String::new(), |r| format!(" when read as {r}"));
+    Err(Rejection::new(
+        ErrorCode::InvalidDate,
+        format!(
+            "{} is not a real calendar date{how} (month {month}, day {day}, year {year}): \
+             check the day and the month",
+            quoted(value)
+        ),
+    ))
+}
+
+fn ambiguous(value: &str, first: u32, second: u32, year: i32) -> Rejection {
+    let name = |m: u32| {
+        (m as usize)
+            .checked_sub(1)
+            .and_then(|i| MONTHS.get(i))
+            .map_or("", |n| n)
+    };
+    Rejection::new(
+        ErrorCode::AmbiguousDate,
+        format!(
+            "{} could be {} {second} or {} {first}, {year}: write dates as YYYY-MM-DD \
+             (for example {year}-{first:02}-{second:02}), or set the template's date format \
+             to month first (MM/DD/YYYY) or day first (DD/MM/YYYY)",
+            quoted(value),
+            capitalized(name(first)),
+            capitalized(name(second)),
+        ),
+    )
+}
+
+fn capitalized(name: &str) -> String {
+    let mut chars = name.chars();
+    chars.next().map_or(String::new(), |c| {
+        c.to_ascii_uppercase().to_string() + chars.as_str()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const AUTO: DateRule = DateRule::Undecided;
+    const US: DateRule = DateRule::Order(DateOrder::MonthFirst);
+    const EU: DateRule = DateRule::Order(DateOrder::DayFirst);
+
+    fn ok(value: &str, rule: DateRule) -> String {
+        normalize_date(value, rule).unwrap_or_else(|e| panic!("{value}: {}", e.message))
+    }
+
+    fn code(value: &str, rule: DateRule) -> ErrorCode {
+        normalize_date(value, rule).unwrap_err().code
+    }
+
+    #[test]
+    fn iso_dates_and_datetimes_keep_the_date() {
+        for rule in [AUTO, US, EU, DateRule::IsoOnly] {
+            assert_eq!(ok("2024-03-05", rule), "2024-03-05");
+            assert_eq!(ok(" 2024/3/5 ", rule), "2024-03-05");
+            assert_eq!(ok("2024-03-05T10:00:00", rule), "2024-03-05");
+            assert_eq!(ok("2024-03-05T10:00:00.000Z", rule), "2024-03-05");
+            assert_eq!(ok("2024-03-05 10:00", rule), "2024-03-05");
+        }
+        assert_eq!(code("2024-03-05 lunch", AUTO), ErrorCode::InvalidDate);
+    }
+
+    #[test]
+    fn slash_dash_and_dot_dates_follow_the_order() {
+        assert_eq!(ok("03/05/2024", US), "2024-03-05");
+        assert_eq!(ok("3-5-2024", US), "2024-03-05");
+        assert_eq!(ok("03.05.2024", EU), "2024-05-03");
+        assert_eq!(ok("03/05/2024", EU), "2024-05-03");
+    }
+
+    #[test]
+    fn month_names_are_read_in_any_order() {
+        assert_eq!(ok("5-Mar-2024", AUTO), "2024-03-05");
+        assert_eq!(ok("Mar 5, 2024", AUTO), "2024-03-05");
+        assert_eq!(ok("5 March 2024", AUTO), "2024-03-05");
+        assert_eq!(ok("September 30, 2024", EU), "2024-09-30");
+        assert_eq!(ok("1 Sept 2024", US), "2024-09-01");
+        assert_eq!(code("31-Feb-2024", AUTO), ErrorCode::InvalidDate);
+        assert_eq!(code("5 Marchish 2024", AUTO), ErrorCode::InvalidDate);
+    }
+
+    #[test]
+    fn impossible_dates_are_invalid() {
+        assert_eq!(code("2023-02-29", AUTO), ErrorCode::InvalidDate);
+        assert_eq!(ok("2024-02-29", AUTO), "2024-02-29");
+        let err = normalize_date("13/45/2024", AUTO).unwrap_err();
+        assert_eq!(err.code, ErrorCode::InvalidDate);
+        assert_eq!(code("2024-13-01", AUTO), ErrorCode::InvalidDate);
+        assert_eq!(code("next tuesday", AUTO), ErrorCode::InvalidDate);
+        assert_eq!(code("", AUTO), ErrorCode::InvalidDate);
+        assert_eq!(code("00/05/2024", AUTO), ErrorCode::InvalidDate);
+    }
+
+    #[test]
+    fn two_digit_years_ask_for_four_digits() {
+        let err = normalize_date("03/05/24", US).unwrap_err();
+        assert_eq!(err.code, ErrorCode::InvalidDate);
+        assert!(err.message.contains("four digits"), "{}", err.message);
+        assert_eq!(code("5-Mar-24", AUTO), ErrorCode::InvalidDate);
+    }
+
+    #[test]
+    fn the_order_is_never_silently_swapped() {
+        let err = normalize_date("25/12/2024", US).unwrap_err();
+        assert_eq!(err.code, ErrorCode::InvalidDate);
+        assert!(err.message.contains("MM/DD/YYYY"), "{}", err.message);
+        assert_eq!(code("12/25/2024", EU), ErrorCode::InvalidDate);
+    }
+
+    #[test]
+    fn iso_template_accepts_only_iso() {
+        let err = normalize_date("03/05/2024", DateRule::IsoOnly).unwrap_err();
+        assert_eq!(err.code, ErrorCode::InvalidDate);
+        assert!(err.message.contains("YYYY-MM-DD"), "{}", err.message);
+        assert_eq!(
+            code("5-Mar-2024", DateRule::IsoOnly),
+            ErrorCode::InvalidDate
+        );
+    }
+
+    #[test]
+    fn undecided_order_reads_unambiguous_values_and_rejects_the_rest() {
+        assert_eq!(ok("25/12/2024", AUTO), "2024-12-25");
+        assert_eq!(ok("12/25/2024", AUTO), "2024-12-25");
+        assert_eq!(ok("03/03/2024", AUTO), "2024-03-03");
+        let err = normalize_date("03/04/2024", AUTO).unwrap_err();
+        assert_eq!(err.code, ErrorCode::AmbiguousDate);
+        assert!(
+            err.message.contains("March 4 or April 3"),
+            "{}",
+            err.message
+        );
+        assert!(err.message.contains("YYYY-MM-DD"), "{}", err.message);
+        assert!(
+            err.message.contains("template's date format"),
+            "{}",
+            err.message
+        );
+    }
+
+    #[test]
+    fn numeric_parts_skip_iso_and_text() {
+        let parts = numeric_parts("13/4/2024").unwrap();
+        assert_eq!((parts.first, parts.second, parts.year), (13, 4, "2024"));
+        assert_eq!(numeric_parts("2024-03-05"), None);
+        assert_eq!(numeric_parts("5-Mar-2024"), None);
+    }
+}
