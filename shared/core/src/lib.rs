@@ -24,6 +24,7 @@ pub mod prepare;
 pub mod row;
 pub mod table;
 pub mod template;
+pub mod upsert;
 pub mod validate;
 pub mod xlsx_in;
 pub mod xlsx_out;
