@@ -1,0 +1,71 @@
+//! The SDK clients, built once per process from the standard environment
+//! (`AWS_ENDPOINT_URL`, `AWS_REGION`, credentials): the same code talks to
+//! AWS, LocalStack or moto.
+
+use aws_config::BehaviorVersion;
+use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_runtime_api::client::interceptors::context::BeforeTransmitInterceptorContextRef;
+use aws_smithy_runtime_api::client::interceptors::Intercept;
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use aws_smithy_types::config_bag::ConfigBag;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+#[derive(Clone, Debug)]
+pub struct Clients {
+    pub s3: aws_sdk_s3::Client,
+    pub dynamodb: aws_sdk_dynamodb::Client,
+    pub sqs: aws_sdk_sqs::Client,
+    /// Every HTTP request the clients sent, retries included.
+    pub requests: RequestCounter,
+}
+
+impl Clients {
+    pub async fn from_env() -> Clients {
+        let shared = aws_config::defaults(BehaviorVersion::latest()).load().await;
+        let requests = RequestCounter::default();
+        // Path-style addressing: emulators serve one host; AWS accepts it too.
+        let s3 = aws_sdk_s3::config::Builder::from(&shared)
+            .force_path_style(true)
+            .interceptor(requests.clone())
+            .build();
+        let dynamodb = aws_sdk_dynamodb::config::Builder::from(&shared)
+            .interceptor(requests.clone())
+            .build();
+        let sqs = aws_sdk_sqs::config::Builder::from(&shared)
+            .interceptor(requests.clone())
+            .build();
+        Clients {
+            s3: aws_sdk_s3::Client::from_conf(s3),
+            dynamodb: aws_sdk_dynamodb::Client::from_conf(dynamodb),
+            sqs: aws_sdk_sqs::Client::from_conf(sqs),
+            requests,
+        }
+    }
+}
+
+/// Counts requests on the wire, to state what an import costs.
+#[derive(Clone, Debug, Default)]
+pub struct RequestCounter(Arc<AtomicU64>);
+
+impl RequestCounter {
+    pub fn get(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+impl Intercept for RequestCounter {
+    fn name(&self) -> &'static str {
+        "RequestCounter"
+    }
+
+    fn read_before_transmit(
+        &self,
+        _context: &BeforeTransmitInterceptorContextRef<'_>,
+        _components: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        self.0.fetch_add(1, Ordering::Relaxed);
+        Ok(())
+    }
+}

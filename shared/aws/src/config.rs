@@ -1,0 +1,55 @@
+//! Where the resources are: names come from the environment the SAM template
+//! sets, so the functions, the local host and the tests read them one way.
+
+use std::env;
+
+/// The environment variables every function gets; the SAM template's
+/// `Globals` must declare exactly these (a test checks it).
+pub const RESOURCE_VARS: [&str; 6] = [
+    "DATA_BUCKET",
+    "IMPORTS_TABLE",
+    "RECORDS_TABLE",
+    "TEMPLATES_TABLE",
+    "FEEDS_TABLE",
+    "CHUNK_QUEUE_URL",
+];
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Resources {
+    pub data_bucket: String,
+    pub imports_table: String,
+    pub records_table: String,
+    pub templates_table: String,
+    pub feeds_table: String,
+    pub chunk_queue_url: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("environment variable {0} is not set: the SAM template sets it on every function; locally `dic dev` sets it")]
+pub struct MissingVar(pub &'static str);
+
+impl Resources {
+    pub fn from_env() -> Result<Resources, MissingVar> {
+        let var = |name: &'static str| env::var(name).map_err(|_| MissingVar(name));
+        Ok(Resources {
+            data_bucket: var(RESOURCE_VARS[0])?,
+            imports_table: var(RESOURCE_VARS[1])?,
+            records_table: var(RESOURCE_VARS[2])?,
+            templates_table: var(RESOURCE_VARS[3])?,
+            feeds_table: var(RESOURCE_VARS[4])?,
+            chunk_queue_url: var(RESOURCE_VARS[5])?,
+        })
+    }
+
+    /// The variables as `(name, value)` pairs, in [`RESOURCE_VARS`] order.
+    pub fn vars(&self) -> [(&'static str, &str); 6] {
+        [
+            (RESOURCE_VARS[0], &self.data_bucket),
+            (RESOURCE_VARS[1], &self.imports_table),
+            (RESOURCE_VARS[2], &self.records_table),
+            (RESOURCE_VARS[3], &self.templates_table),
+            (RESOURCE_VARS[4], &self.feeds_table),
+            (RESOURCE_VARS[5], &self.chunk_queue_url),
+        ]
+    }
+}

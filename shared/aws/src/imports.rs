@@ -1,0 +1,526 @@
+//! The imports table: each import's status item, its chunk markers and its
+//! row logs, in one partition per import.
+
+use crate::error::{aws, StoreError};
+use crate::keys::imports as k;
+use crate::model::{Counters, ImportRecord, ImportStatus};
+use aws_sdk_dynamodb::types::{
+    AttributeValue, Put, PutRequest, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
+    WriteRequest,
+};
+use aws_sdk_dynamodb::Client;
+use dic_core::mapping::Mapping;
+use dic_core::prepare::Analysis;
+use dic_core::template::ImportSettings;
+use dic_core::upsert::RowResult;
+use dic_core::validate::{RowError, RowWarning};
+use dic_core::{Cells, RowNumber};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::time::Duration;
+
+/// Row logs expire after this long (the table's TTL attribute `expires_at`).
+pub const ROW_LOG_DAYS: i64 = 90;
+/// A split claimed longer ago than this is presumed dead and may be
+/// retaken: just over the splitter's 300 s timeout, so that Lambda's retry
+/// of a timed-out invocation finds the claim free.
+pub const SPLIT_LEASE: Duration = Duration::from_secs(310);
+
+#[derive(Clone, Debug)]
+pub struct ImportStore {
+    client: Client,
+    table: String,
+}
+
+/// What one chunk adds to the counters.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Tally {
+    pub created: u64,
+    pub updated: u64,
+    pub unchanged: u64,
+    pub failed: u64,
+}
+
+impl Tally {
+    pub fn add(&mut self, result: RowResult) {
+        match result {
+            RowResult::Created => self.created += 1,
+            RowResult::Updated => self.updated += 1,
+            RowResult::Unchanged => self.unchanged += 1,
+        }
+    }
+}
+
+/// A failed row as logged: enough to list it and to export it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FailedRowLog {
+    pub row: RowNumber,
+    pub chunk_index: u32,
+    pub cells: Cells,
+    pub errors: Vec<RowError>,
+    #[serde(default)]
+    pub warnings: Vec<RowWarning>,
+}
+
+/// The compact log of a chunk's successful rows: row numbers per outcome.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChunkLog {
+    pub chunk_index: u32,
+    pub created: Vec<u32>,
+    pub updated: Vec<u32>,
+    pub unchanged: Vec<u32>,
+    /// Warnings of rows that imported, by row.
+    #[serde(default)]
+    pub warnings: Vec<(u32, RowWarning)>,
+}
+
+fn s(value: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(value.into())
+}
+
+fn n(value: impl ToString) -> AttributeValue {
+    AttributeValue::N(value.to_string())
+}
+
+fn is_condition_failure<E: aws_sdk_dynamodb::error::ProvideErrorMetadata>(err: &E) -> bool {
+    err.code() == Some("ConditionalCheckFailedException")
+}
+
+impl ImportStore {
+    pub fn new(client: Client, table: String) -> ImportStore {
+        ImportStore { client, table }
+    }
+
+    fn key(&self, company_id: &str, import_id: &str, sk: &str) -> HashMap<String, AttributeValue> {
+        HashMap::from([
+            ("pk".to_string(), s(k::pk(company_id, import_id))),
+            ("sk".to_string(), s(sk)),
+        ])
+    }
+
+    /// Stores a new import; `false` when one with this id exists already.
+    pub async fn create(&self, record: &ImportRecord) -> Result<bool, StoreError> {
+        let mut item: HashMap<String, AttributeValue> = serde_dynamo::to_item(record)?;
+        item.extend(self.key(&record.company_id, &record.import_id, k::META));
+        item.insert("gsi1pk".into(), s(k::company(&record.company_id)));
+        item.insert(
+            "gsi1sk".into(),
+            s(format!("{}#{}", record.created_at, record.import_id)),
+        );
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(pk)")
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(err) if err.as_service_error().is_some_and(is_condition_failure) => Ok(false),
+            Err(err) => Err(aws("PutItem import")(err)),
+        }
+    }
+
+    pub async fn get(&self, company_id: &str, import_id: &str) -> Result<Option<ImportRecord>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(self.key(company_id, import_id, k::META)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(aws("GetItem import"))?;
+        Ok(match out.item {
+            Some(item) => Some(serde_dynamo::from_item(item)?),
+            None => None,
+        })
+    }
+
+    /// Claims the split of an import, so that a re-delivered S3 event does
+    /// not split the same object twice. A claim older than [`SPLIT_LEASE`]
+    /// belongs to a dead splitter and may be retaken.
+    pub async fn claim_split(&self, company_id: &str, import_id: &str) -> Result<bool, StoreError> {
+        let now = chrono::Utc::now();
+        let stale = now - chrono::Duration::from_std(SPLIT_LEASE).unwrap_or_default();
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(self.key(company_id, import_id, k::META)))
+            .update_expression("SET split_claimed_at = :now, updated_at = :now_text")
+            .condition_expression(
+                "attribute_exists(pk) AND attribute_not_exists(split_done) \
+                 AND (attribute_not_exists(split_claimed_at) OR split_claimed_at < :stale) \
+                 AND #status IN (:pending, :uploaded, :in_progress)",
+            )
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":now", n(now.timestamp()))
+            .expression_attribute_values(":now_text", s(crate::model::now()))
+            .expression_attribute_values(":stale", n(stale.timestamp()))
+            .expression_attribute_values(":pending", s(ImportStatus::PendingUpload.as_str()))
+            .expression_attribute_values(":uploaded", s(ImportStatus::Uploaded.as_str()))
+            .expression_attribute_values(":in_progress", s(ImportStatus::InProgress.as_str()))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(err) if err.as_service_error().is_some_and(is_condition_failure) => Ok(false),
+            Err(err) => Err(aws("UpdateItem claim split")(err)),
+        }
+    }
+
+    /// Gives a claim back after an error, so that a retry may split.
+    pub async fn release_split(&self, company_id: &str, import_id: &str) -> Result<(), StoreError> {
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(self.key(company_id, import_id, k::META)))
+            .update_expression("REMOVE split_claimed_at")
+            .condition_expression("attribute_exists(pk)")
+            .send()
+            .await
+            .map_err(aws("UpdateItem release split"))?;
+        Ok(())
+    }
+
+    /// Stores what the splitter learned and waits for a complete mapping;
+    /// the claim is released so that the start command can resume the split.
+    pub async fn await_mapping(&self, company_id: &str, import_id: &str, analysis: &Analysis) -> Result<(), StoreError> {
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(self.key(company_id, import_id, k::META)))
+            .update_expression(
+                "SET analysis = :analysis, #status = :uploaded, updated_at = :now REMOVE split_claimed_at",
+            )
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":analysis", serde_dynamo::to_attribute_value(analysis)?)
+            .expression_attribute_values(":uploaded", s(ImportStatus::Uploaded.as_str()))
+            .expression_attribute_values(":now", s(crate::model::now()))
+            .send()
+            .await
+            .map_err(aws("UpdateItem await mapping"))?;
+        Ok(())
+    }
+
+    /// Sets the mapping and settings an import will run with.
+    pub async fn set_mapping(
+        &self,
+        company_id: &str,
+        import_id: &str,
+        mapping: &Mapping,
+        settings: &ImportSettings,
+    ) -> Result<(), StoreError> {
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(self.key(company_id, import_id, k::META)))
+            .update_expression("SET mapping = :mapping, settings = :settings, updated_at = :now")
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_values(":mapping", serde_dynamo::to_attribute_value(mapping)?)
+            .expression_attribute_values(":settings", serde_dynamo::to_attribute_value(settings)?)
+            .expression_attribute_values(":now", s(crate::model::now()))
+            .send()
+            .await
+            .map_err(aws("UpdateItem mapping"))?;
+        Ok(())
+    }
+
+    /// Ends an import as `Failed` with a reason the admin can act on,
+    /// unless it already ended.
+    pub async fn fail(&self, company_id: &str, import_id: &str, code: &str, reason: &str) -> Result<(), StoreError> {
+        let now = crate::model::now();
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(self.key(company_id, import_id, k::META)))
+            .update_expression(
+                "SET #status = :failed, reason = :reason, reason_code = :code, finished_at = :now, \
+                 updated_at = :now, split_done = :true REMOVE split_claimed_at",
+            )
+            .condition_expression("attribute_exists(pk) AND NOT #status IN (:finished, :with_errors, :failed)")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":failed", s(ImportStatus::Failed.as_str()))
+            .expression_attribute_values(":finished", s(ImportStatus::Finished.as_str()))
+            .expression_attribute_values(":with_errors", s(ImportStatus::FinishedWithErrors.as_str()))
+            .expression_attribute_values(":reason", s(reason))
+            .expression_attribute_values(":code", s(code))
+            .expression_attribute_values(":now", s(now))
+            .expression_attribute_values(":true", AttributeValue::Bool(true))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(err) if err.as_service_error().is_some_and(is_condition_failure) => Ok(()),
+            Err(err) => Err(aws("UpdateItem fail import")(err)),
+        }
+    }
+
+    /// Records the totals and moves the import to `In Progress`, before any
+    /// chunk is sent, so that the last chunk counted can tell it is last.
+    pub async fn start(
+        &self,
+        company_id: &str,
+        import_id: &str,
+        rows_total: u64,
+        chunk_count: u64,
+        analysis: &Analysis,
+    ) -> Result<(), StoreError> {
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(self.key(company_id, import_id, k::META)))
+            .update_expression(
+                "SET #status = :in_progress, rows_total = :rows, chunk_count = :chunks, analysis = :analysis, \
+                 updated_at = :now, created = if_not_exists(created, :zero), updated = if_not_exists(updated, :zero), \
+                 unchanged = if_not_exists(unchanged, :zero), failed = if_not_exists(failed, :zero), \
+                 chunks_done = if_not_exists(chunks_done, :zero)",
+            )
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":in_progress", s(ImportStatus::InProgress.as_str()))
+            .expression_attribute_values(":rows", n(rows_total))
+            .expression_attribute_values(":chunks", n(chunk_count))
+            .expression_attribute_values(":analysis", serde_dynamo::to_attribute_value(analysis)?)
+            .expression_attribute_values(":now", s(crate::model::now()))
+            .expression_attribute_values(":zero", n(0))
+            .send()
+            .await
+            .map_err(aws("UpdateItem start import"))?;
+        Ok(())
+    }
+
+    /// Marks the split complete: every chunk is on the queue.
+    pub async fn split_done(&self, company_id: &str, import_id: &str) -> Result<(), StoreError> {
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(self.key(company_id, import_id, k::META)))
+            .update_expression("SET split_done = :true REMOVE split_claimed_at")
+            .expression_attribute_values(":true", AttributeValue::Bool(true))
+            .send()
+            .await
+            .map_err(aws("UpdateItem split done"))?;
+        Ok(())
+    }
+
+    pub async fn chunk_counted(&self, company_id: &str, import_id: &str, chunk_index: u32) -> Result<bool, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(self.key(company_id, import_id, &k::chunk_marker(chunk_index))))
+            .consistent_read(true)
+            .projection_expression("pk")
+            .send()
+            .await
+            .map_err(aws("GetItem chunk marker"))?;
+        Ok(out.item.is_some())
+    }
+
+    /// Adds a chunk's tally to the counters exactly once: the marker and the
+    /// increments commit in one transaction, conditional on the marker being
+    /// new. `false` when the chunk was counted before.
+    pub async fn count_chunk_once(
+        &self,
+        company_id: &str,
+        import_id: &str,
+        chunk_index: u32,
+        tally: Tally,
+    ) -> Result<bool, StoreError> {
+        let mut marker = self.key(company_id, import_id, &k::chunk_marker(chunk_index));
+        marker.insert("counted_at".into(), s(crate::model::now()));
+        let put = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(marker))
+            .condition_expression("attribute_not_exists(pk)")
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::None)
+            .build()
+            .map_err(aws("TransactWriteItems marker"))?;
+        let update = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(self.key(company_id, import_id, k::META)))
+            .update_expression(
+                "ADD created :c, updated :u, unchanged :n, failed :f, chunks_done :one SET updated_at = :now",
+            )
+            .condition_expression("attribute_exists(pk)")
+            .expression_attribute_values(":c", n(tally.created))
+            .expression_attribute_values(":u", n(tally.updated))
+            .expression_attribute_values(":n", n(tally.unchanged))
+            .expression_attribute_values(":f", n(tally.failed))
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":now", s(crate::model::now()))
+            .build()
+            .map_err(aws("TransactWriteItems counters"))?;
+        let result = self
+            .client
+            .transact_write_items()
+            .transact_items(TransactWriteItem::builder().put(put).build())
+            .transact_items(TransactWriteItem::builder().update(update).build())
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(err) => {
+                let already_counted = err
+                    .as_service_error()
+                    .and_then(|e| e.as_transaction_canceled_exception())
+                    .and_then(|e| e.cancellation_reasons.as_ref())
+                    .and_then(|reasons| reasons.first())
+                    .and_then(|first| first.code.as_deref())
+                    == Some("ConditionalCheckFailed");
+                if already_counted {
+                    Ok(false)
+                } else {
+                    Err(aws("TransactWriteItems count chunk")(err))
+                }
+            }
+        }
+    }
+
+    /// Ends the import when its last chunk is counted. Conditional, so that
+    /// of the workers that race here exactly one sets the final status.
+    pub async fn finish_if_done(&self, company_id: &str, import_id: &str) -> Result<Option<ImportStatus>, StoreError> {
+        let Some(record) = self.get(company_id, import_id).await? else {
+            return Ok(None);
+        };
+        let c: Counters = record.counters;
+        if record.status != ImportStatus::InProgress || c.chunks_done < c.chunk_count {
+            return Ok(None);
+        }
+        let status = if c.failed > 0 {
+            ImportStatus::FinishedWithErrors
+        } else {
+            ImportStatus::Finished
+        };
+        let now = crate::model::now();
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(self.key(company_id, import_id, k::META)))
+            .update_expression("SET #status = :final, finished_at = :now, updated_at = :now")
+            .condition_expression("#status = :in_progress AND chunks_done = chunk_count")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":final", s(status.as_str()))
+            .expression_attribute_values(":in_progress", s(ImportStatus::InProgress.as_str()))
+            .expression_attribute_values(":now", s(now))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(Some(status)),
+            Err(err) if err.as_service_error().is_some_and(is_condition_failure) => Ok(None),
+            Err(err) => Err(aws("UpdateItem finish import")(err)),
+        }
+    }
+
+    /// Writes a chunk's row logs. Puts with fixed keys: a retry overwrites
+    /// the same items, so no row is ever logged twice.
+    pub async fn write_row_logs(
+        &self,
+        company_id: &str,
+        import_id: &str,
+        failed: &[FailedRowLog],
+        chunk_log: &ChunkLog,
+    ) -> Result<(), StoreError> {
+        let expires_at = (chrono::Utc::now() + chrono::Duration::days(ROW_LOG_DAYS)).timestamp();
+        let mut requests = Vec::with_capacity(failed.len() + 1);
+        for row in failed {
+            let mut item: HashMap<String, AttributeValue> = HashMap::new();
+            item.extend(self.key(company_id, import_id, &k::failed_row(row.row.0)));
+            item.insert("row".into(), n(row.row.0));
+            item.insert("log".into(), s(serde_json::to_string(row)?));
+            item.insert("expires_at".into(), n(expires_at));
+            requests.push(put_request(item)?);
+        }
+        let mut item = self.key(company_id, import_id, &k::chunk_log(chunk_log.chunk_index));
+        item.insert("log".into(), s(serde_json::to_string(chunk_log)?));
+        item.insert("expires_at".into(), n(expires_at));
+        requests.push(put_request(item)?);
+        crate::batch::write_all(&self.client, &self.table, requests).await
+    }
+
+    /// Every failed row of an import, in row order.
+    pub async fn failed_rows(&self, company_id: &str, import_id: &str) -> Result<Vec<FailedRowLog>, StoreError> {
+        let items = self.query_prefix(company_id, import_id, k::FAILED_PREFIX).await?;
+        let mut rows = Vec::with_capacity(items.len());
+        for item in items {
+            rows.push(serde_json::from_str(log_text(&item)?)?);
+        }
+        Ok(rows)
+    }
+
+    /// Every chunk's compact log of successful rows.
+    pub async fn chunk_logs(&self, company_id: &str, import_id: &str) -> Result<Vec<ChunkLog>, StoreError> {
+        let items = self.query_prefix(company_id, import_id, k::CHUNK_LOG_PREFIX).await?;
+        let mut logs = Vec::with_capacity(items.len());
+        for item in items {
+            logs.push(serde_json::from_str(log_text(&item)?)?);
+        }
+        Ok(logs)
+    }
+
+    async fn query_prefix(
+        &self,
+        company_id: &str,
+        import_id: &str,
+        prefix: &str,
+    ) -> Result<Vec<HashMap<String, AttributeValue>>, StoreError> {
+        let pages = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
+            .expression_attribute_values(":pk", s(k::pk(company_id, import_id)))
+            .expression_attribute_values(":prefix", s(prefix))
+            .consistent_read(true)
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Vec<_>>()
+            .await;
+        pages
+            .into_iter()
+            .map(|item| item.map_err(aws("Query row logs")))
+            .collect()
+    }
+
+    /// A company's imports, newest first.
+    pub async fn list(&self, company_id: &str, limit: i32) -> Result<Vec<ImportRecord>, StoreError> {
+        let out = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name("by_company")
+            .key_condition_expression("gsi1pk = :company")
+            .expression_attribute_values(":company", s(k::company(company_id)))
+            .scan_index_forward(false)
+            .limit(limit)
+            .send()
+            .await
+            .map_err(aws("Query imports"))?;
+        out.items
+            .unwrap_or_default()
+            .into_iter()
+            .map(|item| serde_dynamo::from_item(item).map_err(StoreError::from))
+            .collect()
+    }
+}
+
+fn log_text(item: &HashMap<String, AttributeValue>) -> Result<&str, StoreError> {
+    item.get("log")
+        .and_then(|v| v.as_s().ok())
+        .map(String::as_str)
+        .ok_or_else(|| StoreError::Incomplete("a row log item has no log".into()))
+}
+
+fn put_request(item: HashMap<String, AttributeValue>) -> Result<WriteRequest, StoreError> {
+    let put = PutRequest::builder()
+        .set_item(Some(item))
+        .build()
+        .map_err(aws("PutRequest"))?;
+    Ok(WriteRequest::builder().put_request(put).build())
+}

@@ -1,0 +1,24 @@
+//! Adapters of Data Import Center: the stores and queues over the AWS SDK,
+//! and the handlers that the Lambda functions and the local host both call.
+//!
+//! Handlers are plain `async fn(event, &Deps)`: a Lambda main builds
+//! [`Deps`] once and hands each event to one of them.
+
+mod batch;
+pub mod chunk_queue;
+pub mod clients;
+pub mod config;
+pub mod config_store;
+pub mod dead_letter;
+pub mod deps;
+pub mod error;
+pub mod export;
+pub mod imports;
+pub mod keys;
+pub mod local;
+pub mod model;
+pub mod process;
+pub mod records;
+pub mod split;
+
+pub use deps::Deps;

@@ -1,0 +1,192 @@
+//! Polls the local queues and calls the handlers, as Lambda's event source
+//! mappings and S3 notifications do on AWS: same batch sizes, partial batch
+//! failures honoured, failed messages retried after a short backoff and
+//! dead-lettered by the queue's own redrive policy.
+
+use super::provision::LocalStack;
+use crate::dead_letter::count_dead_chunks;
+use crate::deps::Deps;
+use crate::process::process_chunk_batch;
+use crate::split::split_new_objects;
+use aws_lambda_events::event::s3::S3Event;
+use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
+use aws_sdk_sqs::types::{Message, MessageSystemAttributeName};
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::task::JoinSet;
+use tracing::{error, warn};
+
+/// The row processor's and dead-letter function's `BatchSize`.
+pub const BATCH_SIZE: i32 = 10;
+
+#[derive(Clone, Debug)]
+pub struct HostOptions {
+    /// Row processors running at once, like Lambda's concurrency.
+    pub concurrency: usize,
+    /// Long-poll wait; short keeps tests and shutdown quick.
+    pub wait_seconds: i32,
+}
+
+impl Default for HostOptions {
+    fn default() -> Self {
+        HostOptions {
+            concurrency: 4,
+            wait_seconds: 1,
+        }
+    }
+}
+
+/// The running host; dropping it stops every poller.
+pub struct HostHandle {
+    tasks: JoinSet<()>,
+}
+
+impl HostHandle {
+    pub fn stop(mut self) {
+        self.tasks.abort_all();
+    }
+}
+
+impl Drop for HostHandle {
+    fn drop(&mut self) {
+        self.tasks.abort_all();
+    }
+}
+
+pub fn spawn_host(deps: Arc<Deps>, stack: &LocalStack, options: &HostOptions) -> HostHandle {
+    let mut tasks = JoinSet::new();
+    let wait = options.wait_seconds;
+    let events = stack.s3_events_queue_url.clone();
+    let d = deps.clone();
+    tasks.spawn(poll(d.clone(), events, 1, wait, move |batch| {
+        let d = d.clone();
+        async move { split_batch(batch, &d).await }
+    }));
+    for _ in 0..options.concurrency.max(1) {
+        let d = deps.clone();
+        let url = stack.resources.chunk_queue_url.clone();
+        tasks.spawn(poll(d.clone(), url, BATCH_SIZE, wait, move |batch| {
+            let d = d.clone();
+            async move { process_chunk_batch(batch, &d).await }
+        }));
+    }
+    let d = deps.clone();
+    tasks.spawn(poll(d.clone(), stack.dead_letter_queue_url.clone(), BATCH_SIZE, wait, move |batch| {
+        let d = d.clone();
+        async move { count_dead_chunks(batch, &d).await }
+    }));
+    HostHandle { tasks }
+}
+
+/// S3 invokes the splitter once per event; a failure is retried.
+async fn split_batch(batch: SqsEvent, deps: &Deps) -> SqsBatchResponse {
+    let mut response = SqsBatchResponse::default();
+    for message in batch.records {
+        let body = message.body.as_deref().unwrap_or("");
+        let event: S3Event = match serde_json::from_str(body) {
+            Ok(event) => event,
+            // S3 sends a test event when notifications are configured.
+            Err(_) if body.contains("s3:TestEvent") => continue,
+            Err(err) => {
+                warn!(%err, "not an S3 event; dropped");
+                continue;
+            }
+        };
+        if let Err(err) = split_new_objects(event, deps).await {
+            error!(%err, "split failed; will retry");
+            response.batch_item_failures.push(aws_lambda_events::event::sqs::BatchItemFailure {
+                item_identifier: message.message_id.clone().unwrap_or_default(),
+                ..Default::default()
+            });
+        }
+    }
+    response
+}
+
+async fn poll<F, Fut>(deps: Arc<Deps>, queue_url: String, batch_size: i32, wait_seconds: i32, handler: F)
+where
+    F: Fn(SqsEvent) -> Fut,
+    Fut: Future<Output = SqsBatchResponse>,
+{
+    let sqs = &deps.clients.sqs;
+    loop {
+        let received = sqs
+            .receive_message()
+            .queue_url(&queue_url)
+            .max_number_of_messages(batch_size)
+            .wait_time_seconds(wait_seconds)
+            .message_system_attribute_names(MessageSystemAttributeName::ApproximateReceiveCount)
+            .send()
+            .await;
+        let messages = match received {
+            Ok(out) => out.messages.unwrap_or_default(),
+            Err(err) => {
+                warn!(err = %aws_smithy_types::error::display::DisplayErrorContext(&err), "receive failed");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                continue;
+            }
+        };
+        if messages.is_empty() {
+            continue;
+        }
+        let event = SqsEvent {
+            records: messages.iter().map(lambda_message).collect(),
+            ..Default::default()
+        };
+        let response = handler(event).await;
+        let failed: Vec<&str> = response
+            .batch_item_failures
+            .iter()
+            .map(|f| f.item_identifier.as_str())
+            .collect();
+        for message in &messages {
+            let Some(handle) = message.receipt_handle() else { continue };
+            let result = if failed.contains(&message.message_id().unwrap_or("")) {
+                // Visible again soon, as after a short visibility timeout.
+                sqs.change_message_visibility()
+                    .queue_url(&queue_url)
+                    .receipt_handle(handle)
+                    .visibility_timeout(retry_delay(message))
+                    .send()
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| e.to_string())
+            } else {
+                sqs.delete_message()
+                    .queue_url(&queue_url)
+                    .receipt_handle(handle)
+                    .send()
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| e.to_string())
+            };
+            if let Err(err) = result {
+                warn!(%err, "could not settle a message");
+            }
+        }
+    }
+}
+
+fn retry_delay(message: &Message) -> i32 {
+    let receives: i32 = message
+        .attributes()
+        .and_then(|a| a.get(&MessageSystemAttributeName::ApproximateReceiveCount))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(1);
+    receives.clamp(1, 5)
+}
+
+fn lambda_message(message: &Message) -> SqsMessage {
+    SqsMessage {
+        message_id: message.message_id().map(str::to_string),
+        receipt_handle: message.receipt_handle().map(str::to_string),
+        body: message.body().map(str::to_string),
+        attributes: message
+            .attributes()
+            .map(|a| a.iter().map(|(k, v)| (k.as_str().to_string(), v.clone())).collect())
+            .unwrap_or_default(),
+        event_source: Some("aws:sqs".into()),
+        ..Default::default()
+    }
+}

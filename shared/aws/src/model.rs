@@ -1,0 +1,172 @@
+//! The import as stored: status, counters and what the splitter learned.
+
+use dic_core::mapping::Mapping;
+use dic_core::prepare::Analysis;
+use dic_core::template::ImportSettings;
+use dic_core::Entity;
+use serde::{Deserialize, Serialize};
+
+/// `Pending upload → Uploaded → In Progress → Finished | Finished with Errors | Failed`
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ImportStatus {
+    PendingUpload,
+    /// The file is read and waits for a complete mapping.
+    Uploaded,
+    InProgress,
+    Finished,
+    FinishedWithErrors,
+    Failed,
+}
+
+impl ImportStatus {
+    /// The stored (and API) value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ImportStatus::PendingUpload => "pending_upload",
+            ImportStatus::Uploaded => "uploaded",
+            ImportStatus::InProgress => "in_progress",
+            ImportStatus::Finished => "finished",
+            ImportStatus::FinishedWithErrors => "finished_with_errors",
+            ImportStatus::Failed => "failed",
+        }
+    }
+
+    /// What an admin reads.
+    pub fn label(self) -> &'static str {
+        match self {
+            ImportStatus::PendingUpload => "Pending upload",
+            ImportStatus::Uploaded => "Uploaded",
+            ImportStatus::InProgress => "In Progress",
+            ImportStatus::Finished => "Finished",
+            ImportStatus::FinishedWithErrors => "Finished with Errors",
+            ImportStatus::Failed => "Failed",
+        }
+    }
+
+    pub fn is_final(self) -> bool {
+        matches!(
+            self,
+            ImportStatus::Finished | ImportStatus::FinishedWithErrors | ImportStatus::Failed
+        )
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ImportSource {
+    Upload,
+    Feed,
+}
+
+/// Exact counters: each chunk adds its share once.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Counters {
+    #[serde(default)]
+    pub rows_total: u64,
+    #[serde(default)]
+    pub created: u64,
+    #[serde(default)]
+    pub updated: u64,
+    #[serde(default)]
+    pub unchanged: u64,
+    #[serde(default)]
+    pub failed: u64,
+    #[serde(default)]
+    pub chunk_count: u64,
+    #[serde(default)]
+    pub chunks_done: u64,
+}
+
+impl Counters {
+    pub fn rows_done(&self) -> u64 {
+        self.created + self.updated + self.unchanged + self.failed
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ImportRecord {
+    pub company_id: String,
+    pub import_id: String,
+    pub entity: Entity,
+    pub source: ImportSource,
+    pub file_name: String,
+    pub object_key: String,
+    pub status: ImportStatus,
+    /// Why the import failed, for the admin.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason_code: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finished_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub template_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub feed_id: Option<String>,
+    /// Set once the mapping is complete; the splitter waits for it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mapping: Option<Mapping>,
+    #[serde(default)]
+    pub settings: ImportSettings,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub analysis: Option<Analysis>,
+    #[serde(flatten)]
+    pub counters: Counters,
+}
+
+impl ImportRecord {
+    /// A new import waiting for its file.
+    pub fn new(
+        company_id: &str,
+        import_id: &str,
+        entity: Entity,
+        source: ImportSource,
+        file_name: &str,
+        object_key: &str,
+        now: &str,
+    ) -> ImportRecord {
+        ImportRecord {
+            company_id: company_id.to_string(),
+            import_id: import_id.to_string(),
+            entity,
+            source,
+            file_name: file_name.to_string(),
+            object_key: object_key.to_string(),
+            status: ImportStatus::PendingUpload,
+            reason: None,
+            reason_code: None,
+            created_at: now.to_string(),
+            updated_at: now.to_string(),
+            finished_at: None,
+            template_id: None,
+            feed_id: None,
+            mapping: None,
+            settings: ImportSettings::default(),
+            analysis: None,
+            counters: Counters::default(),
+        }
+    }
+}
+
+/// A connector feed: files dropped under `feeds/{company}/{feed}/` import
+/// with this entity, mapping and settings.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FeedConfig {
+    pub company_id: String,
+    pub feed_id: String,
+    pub entity: Entity,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub template_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mapping: Option<Mapping>,
+    #[serde(default)]
+    pub settings: ImportSettings,
+}
+
+/// The time as stored: RFC 3339 UTC, which sorts as text.
+pub fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
