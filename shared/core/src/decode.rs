@@ -259,12 +259,21 @@ mod tests {
 
     #[test]
     fn mojibake_is_warned_about() {
-        for garbled in ["JosÃ©", "itâ€™s", "â€œquotedâ€", "PeÃ±a", "MÃ¼ller", "20Â°C"] {
+        for garbled in [
+            "JosÃ©",
+            "itâ€™s",
+            "â€œquotedâ€",
+            "PeÃ±a",
+            "MÃ¼ller",
+            "20Â°C",
+        ] {
             let text = format!("name\n{garbled}\n");
             let d = decode(text.as_bytes()).unwrap();
             assert_eq!(d.warnings.len(), 1, "{garbled}");
             assert_eq!(d.warnings[0].code, "mojibake");
-            assert!(d.warnings[0].message.contains("saved twice with the wrong encoding"));
+            assert!(d.warnings[0]
+                .message
+                .contains("saved twice with the wrong encoding"));
         }
         let d = decode("name\nJosé\n".as_bytes()).unwrap();
         assert!(d.warnings.is_empty());

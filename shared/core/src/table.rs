@@ -198,13 +198,22 @@ mod tests {
     fn header_problems_come_through() {
         let t = parse("Email,,email\nx,y,z\n", Delimiter::Comma).unwrap();
         assert_eq!(t.headers.problems.len(), 2);
-        assert!(t.headers.problems.contains(&crate::headers::HeaderProblem::BlankHeader { column: 1 }));
+        assert!(t
+            .headers
+            .problems
+            .contains(&crate::headers::HeaderProblem::BlankHeader { column: 1 }));
     }
 
     #[test]
     fn no_header_is_an_error_but_no_rows_is_not() {
-        assert_eq!(parse("", Delimiter::Comma).unwrap_err(), FileError::NoHeader);
-        assert_eq!(parse("\n\r\n,,\n", Delimiter::Comma).unwrap_err(), FileError::NoHeader);
+        assert_eq!(
+            parse("", Delimiter::Comma).unwrap_err(),
+            FileError::NoHeader
+        );
+        assert_eq!(
+            parse("\n\r\n,,\n", Delimiter::Comma).unwrap_err(),
+            FileError::NoHeader
+        );
         let t = parse("a,b\n", Delimiter::Comma).unwrap();
         assert_eq!(t.headers.names, vec!["a", "b"]);
         assert!(t.rows.is_empty());

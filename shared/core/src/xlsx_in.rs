@@ -218,7 +218,9 @@ mod tests {
             .unwrap()
             .and_hms(8, 30, 0)
             .unwrap();
-        sheet.write_datetime_with_format(1, 5, &when, &stamp).unwrap();
+        sheet
+            .write_datetime_with_format(1, 5, &when, &stamp)
+            .unwrap();
         let bytes = book.save_to_buffer().unwrap();
 
         let t = read_xlsx(&bytes).unwrap();
@@ -254,7 +256,7 @@ mod tests {
         use calamine::ExcelDateTimeType::{DateTime, TimeDelta};
         assert_eq!(rendered(date(45356.0, DateTime)), "2024-03-05");
         assert_eq!(rendered(date(45356.75, DateTime)), "2024-03-05 18:00:00");
-        assert_eq!(rendered(date(45356.999_999_9, DateTime)), "2024-03-06");
+        assert_eq!(rendered(date(45356.9999999, DateTime)), "2024-03-06");
         assert_eq!(rendered(date(0.5, DateTime)), "12:00:00");
         assert_eq!(rendered(date(1.5, TimeDelta)), "1.5");
         assert_eq!(rendered(date(1e300, DateTime)), format!("{}", 1e300));
@@ -338,11 +340,7 @@ mod tests {
 
     #[test]
     fn corrupt_files_are_unreadable() {
-        for bytes in [
-            &b"PK\x03\x04garbage"[..],
-            b"not a zip at all",
-            b"",
-        ] {
+        for bytes in [&b"PK\x03\x04garbage"[..], b"not a zip at all", b""] {
             assert!(
                 matches!(read_xlsx(bytes), Err(FileError::Unreadable { .. })),
                 "{bytes:?}"
