@@ -70,22 +70,26 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded<'_>, FileError> {
             reason: (*reason).to_string(),
         });
     }
-    let (text, encoding) = if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
+    // `lossy` is set when some bytes did not fit the encoding the file
+    // announced with its BOM and were replaced by U+FFFD.
+    let (text, encoding, lossy) = if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
         // A BOM promises UTF-8; stray invalid bytes become U+FFFD rather
         // than turning the whole file into Windows-1252.
-        (String::from_utf8_lossy(rest), TextEncoding::Utf8Bom)
+        let text = String::from_utf8_lossy(rest);
+        let lossy = matches!(text, Cow::Owned(_));
+        (text, TextEncoding::Utf8Bom, lossy)
     } else if let Some(rest) = bytes.strip_prefix(b"\xFF\xFE") {
-        let (text, _) = UTF_16LE.decode_without_bom_handling(rest);
-        (text, TextEncoding::Utf16Le)
+        let (text, lossy) = UTF_16LE.decode_without_bom_handling(rest);
+        (text, TextEncoding::Utf16Le, lossy)
     } else if let Some(rest) = bytes.strip_prefix(b"\xFE\xFF") {
-        let (text, _) = UTF_16BE.decode_without_bom_handling(rest);
-        (text, TextEncoding::Utf16Be)
+        let (text, lossy) = UTF_16BE.decode_without_bom_handling(rest);
+        (text, TextEncoding::Utf16Be, lossy)
     } else {
         match std::str::from_utf8(bytes) {
-            Ok(text) => (Cow::Borrowed(text), TextEncoding::Utf8),
+            Ok(text) => (Cow::Borrowed(text), TextEncoding::Utf8, false),
             Err(_) => {
                 let (text, _) = WINDOWS_1252.decode_without_bom_handling(bytes);
-                (text, TextEncoding::Windows1252)
+                (text, TextEncoding::Windows1252, false)
             }
         }
     };
@@ -104,6 +108,15 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded<'_>, FileError> {
         });
     }
     let mut warnings = Vec::new();
+    if lossy {
+        warnings.push(DecodeWarning {
+            code: "invalid_characters".to_string(),
+            message: "some characters could not be read and show as \u{FFFD}: the file's bytes do \
+                      not all match its encoding; check the preview and, if names look wrong, \
+                      export the file again as \"CSV UTF-8\""
+                .to_string(),
+        });
+    }
     if let Some(at) = scan.mojibake_at {
         let sample: String = text[at..].chars().take(3).collect();
         warnings.push(DecodeWarning {
@@ -133,24 +146,48 @@ struct Scan {
 }
 
 /// One pass over the UTF-8 bytes of the text. Control characters and the
-/// lead bytes of mojibake are all below 0x20 or exactly 0xC3, so most bytes
-/// cost a single comparison.
+/// lead bytes of mojibake are all below 0x20 or from 0x7F up, so runs of
+/// printable ASCII are skipped eight bytes at a time.
 fn scan(text: &[u8]) -> Scan {
     let mut found = Scan::default();
-    for (i, &b) in text.iter().enumerate() {
-        if b < 0x20 {
-            match b {
-                0 => found.nul = true,
-                b'\t' | b'\n' | b'\r' | 0x0C => {}
-                _ => found.controls += 1,
+    let mut i = 0;
+    while i < text.len() {
+        let end = match text.get(i..i + 8).and_then(|w| <[u8; 8]>::try_from(w).ok()) {
+            Some(word) if printable_ascii(u64::from_le_bytes(word)) => {
+                i += 8;
+                continue;
             }
-        } else if b == 0x7F {
-            found.controls += 1;
-        } else if b == 0xC3 && found.mojibake_at.is_none() && is_mojibake(&text[i..]) {
-            found.mojibake_at = Some(i);
+            Some(_) => i + 8,
+            None => text.len(),
+        };
+        while i < end {
+            let b = text[i];
+            if b < 0x20 {
+                match b {
+                    0 => found.nul = true,
+                    b'\t' | b'\n' | b'\r' | 0x0C => {}
+                    _ => found.controls += 1,
+                }
+            } else if b == 0x7F {
+                found.controls += 1;
+            } else if b == 0xC3 && found.mojibake_at.is_none() && is_mojibake(&text[i..]) {
+                found.mojibake_at = Some(i);
+            }
+            i += 1;
         }
     }
     found
+}
+
+/// Whether all eight bytes of `word` are in 0x20..=0x7E (no false yes).
+fn printable_ascii(word: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // A byte below 0x20 borrows into its high bit.
+    let below_space = word.wrapping_sub(ONES * 0x20) & !word & HIGH;
+    // 0x7F carries into its high bit; 0x80 and up have it already.
+    let del_or_high = (word.wrapping_add(ONES) | word) & HIGH;
+    below_space | del_or_high == 0
 }
 
 /// Whether `s` (starting at a 0xC3 byte) begins with what a UTF-8 lead byte
@@ -249,6 +286,20 @@ mod tests {
     }
 
     #[test]
+    fn bytes_that_do_not_fit_the_bom_are_replaced_and_warned_about() {
+        let d = decode(b"\xEF\xBB\xBFname\nJos\xE9\n").unwrap();
+        assert_eq!(d.encoding, TextEncoding::Utf8Bom);
+        assert_eq!(d.text, "name\nJos\u{FFFD}\n");
+        assert_eq!(d.warnings[0].code, "invalid_characters");
+        // An unpaired surrogate in UTF-16.
+        let d = decode(b"\xFF\xFEa\0\n\0\x00\xD8b\0").unwrap();
+        assert_eq!(d.encoding, TextEncoding::Utf16Le);
+        assert_eq!(d.text, "a\n\u{FFFD}b");
+        assert_eq!(d.warnings[0].code, "invalid_characters");
+        assert!(decode(b"name\nJos\xC3\xA9\n").unwrap().warnings.is_empty());
+    }
+
+    #[test]
     fn windows_1252_when_not_utf8() {
         // é = E9, ’ = 92, € = 80 in Windows-1252.
         let d = decode(b"name,note\nJos\xE9,it\x92s 5\x80\n").unwrap();
@@ -319,6 +370,30 @@ mod tests {
         assert!(binary_reason(&utf16("a,b\n\0,c\n", false)).contains("NUL"));
         // UTF-16 without a BOM reads as UTF-8 full of NULs.
         assert!(binary_reason(b"n\0a\0m\0e\0\n\0").contains("NUL"));
+    }
+
+    #[test]
+    fn printable_ascii_words_are_recognised_exactly() {
+        assert!(printable_ascii(u64::from_le_bytes(*b"abc XYZ~")));
+        for bad in [0x00u8, 0x09, 0x0A, 0x1F, 0x7F, 0x80, 0xC3, 0xFF] {
+            for at in 0..8 {
+                let mut word = *b"        ";
+                word[at] = bad;
+                assert!(
+                    !printable_ascii(u64::from_le_bytes(word)),
+                    "{bad:#x} at {at}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn findings_straddling_eight_byte_words_are_seen() {
+        // The mojibake spans offsets 7..11, the NULs sit at 15 and in the tail.
+        let d = decode("name,abÃ©\n1\n".as_bytes()).unwrap();
+        assert_eq!(d.warnings.len(), 1);
+        assert!(binary_reason(b"0123456789abcde\0").contains("NUL"));
+        assert!(binary_reason(b"0123456789abcdefg\0").contains("NUL"));
     }
 
     #[test]
