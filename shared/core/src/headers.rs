@@ -22,6 +22,16 @@ pub enum HeaderProblem {
 impl Headers {
     /// Trims the names and reports blank and duplicate ones (case-insensitive):
     /// blanks first, then duplicates in order of their first column.
+    ///
+    /// ```
+    /// use dic_core::headers::{HeaderProblem, Headers};
+    /// let h = Headers::new([" Email ", "", "EMAIL"]);
+    /// assert_eq!(h.names, ["Email", "", "EMAIL"]);
+    /// assert_eq!(h.problems, [
+    ///     HeaderProblem::BlankHeader { column: 1 },
+    ///     HeaderProblem::DuplicateHeader { name: "Email".into(), columns: vec![0, 2] },
+    /// ]);
+    /// ```
     pub fn new(raw: impl IntoIterator<Item = impl AsRef<str>>) -> Headers {
         let names: Vec<String> = raw
             .into_iter()

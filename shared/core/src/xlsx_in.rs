@@ -16,7 +16,8 @@ pub fn looks_like_xlsx(bytes: &[u8]) -> bool {
 /// Reads the first sheet. Row numbers are the sheet's own.
 ///
 /// The first non-empty row is the header; fully empty rows are skipped.
-/// Cells are rendered as the admin sees them in Excel (see [`render`]).
+/// Cells are rendered as the admin sees them in Excel: whole numbers without
+/// `.0`, dates as ISO `YYYY-MM-DD`, `TRUE`/`FALSE`, errors such as `#N/A`.
 /// A leading `Row` and a trailing `Errors` column, the failed-rows export's
 /// additions, are left out.
 pub fn read_xlsx(bytes: &[u8]) -> Result<Table, FileError> {
@@ -112,7 +113,7 @@ fn is_blank_row(cells: &[Data], buf: &mut String) -> bool {
 /// Writes a cell as Excel shows it: whole numbers without `.0`, dates as
 /// ISO `YYYY-MM-DD` (with the time when there is one), booleans as
 /// `TRUE`/`FALSE`, errors as their Excel text such as `#N/A`.
-pub fn render(cell: &Data, out: &mut String) {
+fn render(cell: &Data, out: &mut String) {
     use std::fmt::Write;
     // Writing to a String cannot fail.
     let _ = match cell {
