@@ -102,9 +102,9 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded<'_>, FileError> {
             reason: "it contains NUL bytes, as program files and images do".to_string(),
         });
     }
-    if scan.controls * 1000 > text.len() * CONTROL_PER_MILLE {
+    if scan.controls.saturating_mul(1000) > text.len().saturating_mul(CONTROL_PER_MILLE) {
         return Err(FileError::Binary {
-            reason: "it is mostly unreadable control characters".to_string(),
+            reason: "it is full of control characters, which text files do not contain".to_string(),
         });
     }
     let mut warnings = Vec::new();
