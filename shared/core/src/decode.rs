@@ -2,6 +2,7 @@
 //! Windows-1252 when the bytes are not UTF-8.
 
 use crate::file_error::FileError;
+use encoding_rs::{UTF_16BE, UTF_16LE, WINDOWS_1252};
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 
@@ -31,8 +32,379 @@ pub struct Decoded<'a> {
     pub warnings: Vec<DecodeWarning>,
 }
 
+/// Known binary formats by magic number, each named so an admin recognises
+/// what they uploaded by mistake.
+const MAGIC: &[(&[u8], &str)] = &[
+    (b"%PDF", "a PDF document"),
+    (
+        b"\xD0\xCF\x11\xE0",
+        "an old Excel .xls workbook; save it as .xlsx or CSV",
+    ),
+    (b"\x89PNG", "a PNG image"),
+    (b"\xFF\xD8\xFF", "a JPEG image"),
+    (b"GIF87a", "a GIF image"),
+    (b"GIF89a", "a GIF image"),
+    (b"\x1F\x8B", "a gzip-compressed file"),
+    (b"PK\x03\x04", "a ZIP archive"),
+    (b"PK\x05\x06", "a ZIP archive"),
+];
+
+/// Above this share of control characters (per byte of text) a file is not
+/// a spreadsheet export: real CSVs have none besides tab and line breaks.
+const CONTROL_PER_MILLE: usize = 50;
+
 /// Decodes a whole file, rejecting empty and binary input.
+///
+/// ```
+/// use dic_core::decode::{decode, TextEncoding};
+/// let d = decode(b"\xEF\xBB\xBFname\nJos\xC3\xA9\n").unwrap();
+/// assert_eq!(d.encoding, TextEncoding::Utf8Bom);
+/// assert_eq!(d.text, "name\nJosé\n");
+/// ```
 pub fn decode(bytes: &[u8]) -> Result<Decoded<'_>, FileError> {
-    let _ = bytes;
-    todo!()
+    if bytes.is_empty() {
+        return Err(FileError::Empty);
+    }
+    if let Some((_, reason)) = MAGIC.iter().find(|(magic, _)| bytes.starts_with(magic)) {
+        return Err(FileError::Binary {
+            reason: (*reason).to_string(),
+        });
+    }
+    // `lossy` is set when some bytes did not fit the encoding the file
+    // announced with its BOM and were replaced by U+FFFD.
+    let (text, encoding, lossy) = if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
+        // A BOM promises UTF-8; stray invalid bytes become U+FFFD rather
+        // than turning the whole file into Windows-1252.
+        let text = String::from_utf8_lossy(rest);
+        let lossy = matches!(text, Cow::Owned(_));
+        (text, TextEncoding::Utf8Bom, lossy)
+    } else if let Some(rest) = bytes.strip_prefix(b"\xFF\xFE") {
+        let (text, lossy) = UTF_16LE.decode_without_bom_handling(rest);
+        (text, TextEncoding::Utf16Le, lossy)
+    } else if let Some(rest) = bytes.strip_prefix(b"\xFE\xFF") {
+        let (text, lossy) = UTF_16BE.decode_without_bom_handling(rest);
+        (text, TextEncoding::Utf16Be, lossy)
+    } else {
+        match std::str::from_utf8(bytes) {
+            Ok(text) => (Cow::Borrowed(text), TextEncoding::Utf8, false),
+            Err(_) => {
+                let (text, _) = WINDOWS_1252.decode_without_bom_handling(bytes);
+                (text, TextEncoding::Windows1252, false)
+            }
+        }
+    };
+    if text.trim().is_empty() {
+        return Err(FileError::Empty);
+    }
+    let scan = scan(text.as_bytes());
+    if scan.nul {
+        return Err(FileError::Binary {
+            reason: "it contains NUL bytes, as program files and images do".to_string(),
+        });
+    }
+    if scan.controls.saturating_mul(1000) > text.len().saturating_mul(CONTROL_PER_MILLE) {
+        return Err(FileError::Binary {
+            reason: "it is full of control characters, which text files do not contain".to_string(),
+        });
+    }
+    let mut warnings = Vec::new();
+    if lossy {
+        warnings.push(DecodeWarning {
+            code: "invalid_characters".to_string(),
+            message: "some characters could not be read and show as \u{FFFD}: the file's bytes do \
+                      not all match its encoding; check the preview and, if names look wrong, \
+                      export the file again as \"CSV UTF-8\""
+                .to_string(),
+        });
+    }
+    if let Some(at) = scan.mojibake_at {
+        let sample: String = text[at..].chars().take(3).collect();
+        warnings.push(DecodeWarning {
+            code: "mojibake".to_string(),
+            message: format!(
+                "the text contains garbled characters such as \"{sample}\" where accented letters \
+                 or quotes should be: the file was probably saved twice with the wrong encoding; \
+                 check the names in the preview and, if they look wrong, export the file again \
+                 as \"CSV UTF-8\""
+            ),
+        });
+    }
+    Ok(Decoded {
+        text,
+        encoding,
+        warnings,
+    })
+}
+
+/// What one pass over the decoded text found.
+#[derive(Debug, Default)]
+struct Scan {
+    nul: bool,
+    controls: usize,
+    /// Byte offset of the first UTF-8-read-as-1252 sequence.
+    mojibake_at: Option<usize>,
+}
+
+/// One pass over the UTF-8 bytes of the text. Control characters and the
+/// lead bytes of mojibake are all below 0x20 or from 0x7F up, so runs of
+/// printable ASCII are skipped eight bytes at a time.
+fn scan(text: &[u8]) -> Scan {
+    let mut found = Scan::default();
+    let mut i = 0;
+    while i < text.len() {
+        let end = match text.get(i..i + 8).and_then(|w| <[u8; 8]>::try_from(w).ok()) {
+            Some(word) if printable_ascii(u64::from_le_bytes(word)) => {
+                i += 8;
+                continue;
+            }
+            Some(_) => i + 8,
+            None => text.len(),
+        };
+        while i < end {
+            let b = text[i];
+            if b < 0x20 {
+                match b {
+                    0 => found.nul = true,
+                    b'\t' | b'\n' | b'\r' | 0x0C => {}
+                    _ => found.controls += 1,
+                }
+            } else if b == 0x7F {
+                found.controls += 1;
+            } else if b == 0xC3 && found.mojibake_at.is_none() && is_mojibake(&text[i..]) {
+                found.mojibake_at = Some(i);
+            }
+            i += 1;
+        }
+    }
+    found
+}
+
+/// Whether all eight bytes of `word` are in 0x20..=0x7E (no false yes).
+fn printable_ascii(word: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // A byte below 0x20 borrows into its high bit.
+    let below_space = word.wrapping_sub(ONES * 0x20) & !word & HIGH;
+    // 0x7F carries into its high bit; 0x80 and up have it already.
+    let del_or_high = (word.wrapping_add(ONES) | word) & HIGH;
+    below_space | del_or_high == 0
+}
+
+/// Whether `s` (starting at a 0xC3 byte) begins with what a UTF-8 lead byte
+/// looks like when read as Windows-1252: `Ã`/`Â` followed by a 1252 character
+/// from 0x80–0xBF (`Ã©`, `Ã±`, `Â°`), or `â€` (from `’`, `“`, `”`, `–`…).
+fn is_mojibake(s: &[u8]) -> bool {
+    match s {
+        // 'Ã' (C3 83) or 'Â' (C3 82), then the continuation byte as 1252.
+        [0xC3, 0x82 | 0x83, rest @ ..] => continuation_as_1252(rest),
+        // 'â' (C3 A2) then '€' (E2 82 AC).
+        [0xC3, 0xA2, 0xE2, 0x82, 0xAC, ..] => true,
+        _ => false,
+    }
+}
+
+/// Whether `s` starts with the UTF-8 form of a character that Windows-1252
+/// maps from a byte in 0x80–0xBF.
+fn continuation_as_1252(s: &[u8]) -> bool {
+    match s {
+        // U+00A0..=U+00BF: NBSP, ©, ®, °, ±, ¶, ·, ¼… (and C1 controls for
+        // the 1252 holes 0x81, 0x8D, 0x8F, 0x90, 0x9D).
+        [0xC2, 0x80..=0xBF, ..] => true,
+        // Š š Œ œ Ž ž Ÿ ƒ
+        [0xC5, 0x92 | 0x93 | 0xA0 | 0xA1 | 0xB8 | 0xBD | 0xBE, ..] => true,
+        [0xC6, 0x92, ..] => true,
+        // ˆ ˜
+        [0xCB, 0x86 | 0x9C, ..] => true,
+        // – — ‘ ’ ‚ “ ” „ † ‡ • … ‰ ‹ ›  (U+2013..=U+203A)
+        [0xE2, 0x80, 0x93..=0xBA, ..] => true,
+        // € ™
+        [0xE2, 0x82, 0xAC, ..] | [0xE2, 0x84, 0xA2, ..] => true,
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn binary_reason(bytes: &[u8]) -> String {
+        match decode(bytes) {
+            Err(FileError::Binary { reason }) => reason,
+            other => panic!("expected Binary, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn utf8_without_bom_is_borrowed() {
+        let bytes = "name,city\nJosé,Zürich\n".as_bytes();
+        let d = decode(bytes).unwrap();
+        assert_eq!(d.encoding, TextEncoding::Utf8);
+        assert!(matches!(d.text, Cow::Borrowed(_)));
+        assert_eq!(d.text, "name,city\nJosé,Zürich\n");
+        assert!(d.warnings.is_empty());
+    }
+
+    #[test]
+    fn utf8_bom_is_stripped_and_borrowed() {
+        let d = decode(b"\xEF\xBB\xBFname\nJos\xC3\xA9\n").unwrap();
+        assert_eq!(d.encoding, TextEncoding::Utf8Bom);
+        assert!(matches!(d.text, Cow::Borrowed(_)));
+        assert_eq!(d.text, "name\nJosé\n");
+    }
+
+    fn utf16(text: &str, big_endian: bool) -> Vec<u8> {
+        let mut out = if big_endian {
+            vec![0xFE, 0xFF]
+        } else {
+            vec![0xFF, 0xFE]
+        };
+        for unit in text.encode_utf16() {
+            let b = if big_endian {
+                unit.to_be_bytes()
+            } else {
+                unit.to_le_bytes()
+            };
+            out.extend_from_slice(&b);
+        }
+        out
+    }
+
+    #[test]
+    fn utf16_le_with_bom() {
+        let bytes = utf16("name\tcity\r\nJosé\tMünchen €\r\n", false);
+        let d = decode(&bytes).unwrap();
+        assert_eq!(d.encoding, TextEncoding::Utf16Le);
+        assert_eq!(d.text, "name\tcity\r\nJosé\tMünchen €\r\n");
+    }
+
+    #[test]
+    fn utf16_be_with_bom() {
+        let bytes = utf16("name,city\nJosé,Köln\n", true);
+        let d = decode(&bytes).unwrap();
+        assert_eq!(d.encoding, TextEncoding::Utf16Be);
+        assert_eq!(d.text, "name,city\nJosé,Köln\n");
+    }
+
+    #[test]
+    fn bytes_that_do_not_fit_the_bom_are_replaced_and_warned_about() {
+        let d = decode(b"\xEF\xBB\xBFname\nJos\xE9\n").unwrap();
+        assert_eq!(d.encoding, TextEncoding::Utf8Bom);
+        assert_eq!(d.text, "name\nJos\u{FFFD}\n");
+        assert_eq!(d.warnings[0].code, "invalid_characters");
+        // An unpaired surrogate in UTF-16.
+        let d = decode(b"\xFF\xFEa\0\n\0\x00\xD8b\0").unwrap();
+        assert_eq!(d.encoding, TextEncoding::Utf16Le);
+        assert_eq!(d.text, "a\n\u{FFFD}b");
+        assert_eq!(d.warnings[0].code, "invalid_characters");
+        assert!(decode(b"name\nJos\xC3\xA9\n").unwrap().warnings.is_empty());
+    }
+
+    #[test]
+    fn windows_1252_when_not_utf8() {
+        // é = E9, ’ = 92, € = 80 in Windows-1252.
+        let d = decode(b"name,note\nJos\xE9,it\x92s 5\x80\n").unwrap();
+        assert_eq!(d.encoding, TextEncoding::Windows1252);
+        assert_eq!(d.text, "name,note\nJosé,it’s 5€\n");
+        assert!(d.warnings.is_empty());
+    }
+
+    #[test]
+    fn mojibake_is_warned_about() {
+        for garbled in [
+            "JosÃ©",
+            "itâ€™s",
+            "â€œquotedâ€",
+            "PeÃ±a",
+            "MÃ¼ller",
+            "20Â°C",
+        ] {
+            let text = format!("name\n{garbled}\n");
+            let d = decode(text.as_bytes()).unwrap();
+            assert_eq!(d.warnings.len(), 1, "{garbled}");
+            assert_eq!(d.warnings[0].code, "mojibake");
+            assert!(d.warnings[0]
+                .message
+                .contains("saved twice with the wrong encoding"));
+        }
+        let d = decode("name\nJosé\n".as_bytes()).unwrap();
+        assert!(d.warnings.is_empty());
+        // Portuguese capitals followed by ASCII are not mojibake.
+        let d = decode("city\nSÃO PAULO\nÂNGELA\n".as_bytes()).unwrap();
+        assert!(d.warnings.is_empty());
+    }
+
+    #[test]
+    fn mojibake_in_windows_1252_bytes_is_warned_about_too() {
+        // "Ã©" written as Windows-1252 bytes (C3 A9) next to a non-UTF-8 byte.
+        let d = decode(b"name\nJos\xC3\xA9 \xE9\n").unwrap();
+        assert_eq!(d.encoding, TextEncoding::Windows1252);
+        assert_eq!(d.text, "name\nJosÃ© é\n");
+        assert_eq!(d.warnings.len(), 1);
+        assert!(d.warnings[0].message.contains("Ã©"));
+    }
+
+    #[test]
+    fn empty_and_blank_input_is_empty() {
+        assert_eq!(decode(b"").unwrap_err(), FileError::Empty);
+        assert_eq!(decode(b"\xEF\xBB\xBF").unwrap_err(), FileError::Empty);
+        assert_eq!(decode(b" \r\n\t\n").unwrap_err(), FileError::Empty);
+        assert_eq!(decode(b"\xFF\xFE").unwrap_err(), FileError::Empty);
+        assert_eq!(decode(&utf16("  \n", true)).unwrap_err(), FileError::Empty);
+    }
+
+    #[test]
+    fn known_binary_formats_are_named() {
+        assert_eq!(binary_reason(b"%PDF-1.7\n..."), "a PDF document");
+        assert!(binary_reason(b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1\0\0").contains(".xls"));
+        assert_eq!(binary_reason(b"\x89PNG\r\n\x1A\n"), "a PNG image");
+        assert_eq!(binary_reason(b"\xFF\xD8\xFF\xE0\0\x10JFIF"), "a JPEG image");
+        assert_eq!(binary_reason(b"GIF89a\x01\0"), "a GIF image");
+        assert_eq!(binary_reason(b"\x1F\x8B\x08\0"), "a gzip-compressed file");
+        assert_eq!(binary_reason(b"PK\x03\x04\x14\0"), "a ZIP archive");
+    }
+
+    #[test]
+    fn nul_bytes_are_binary_even_in_utf16() {
+        assert!(binary_reason(b"name,city\n\0\0\0\x01").contains("NUL"));
+        // UTF-16 text holding a NUL character after decoding.
+        assert!(binary_reason(&utf16("a,b\n\0,c\n", false)).contains("NUL"));
+        // UTF-16 without a BOM reads as UTF-8 full of NULs.
+        assert!(binary_reason(b"n\0a\0m\0e\0\n\0").contains("NUL"));
+    }
+
+    #[test]
+    fn printable_ascii_words_are_recognised_exactly() {
+        assert!(printable_ascii(u64::from_le_bytes(*b"abc XYZ~")));
+        for bad in [0x00u8, 0x09, 0x0A, 0x1F, 0x7F, 0x80, 0xC3, 0xFF] {
+            for at in 0..8 {
+                let mut word = *b"        ";
+                word[at] = bad;
+                assert!(
+                    !printable_ascii(u64::from_le_bytes(word)),
+                    "{bad:#x} at {at}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn findings_straddling_eight_byte_words_are_seen() {
+        // The mojibake spans offsets 7..11, the NULs sit at 15 and in the tail.
+        let d = decode("name,abÃ©\n1\n".as_bytes()).unwrap();
+        assert_eq!(d.warnings.len(), 1);
+        assert!(binary_reason(b"0123456789abcde\0").contains("NUL"));
+        assert!(binary_reason(b"0123456789abcdefg\0").contains("NUL"));
+    }
+
+    #[test]
+    fn many_control_characters_are_binary() {
+        let mut bytes = b"name\n".to_vec();
+        bytes.extend((0..40).flat_map(|_| [0x01u8, 0x02, b'a', 0x1B]));
+        assert!(binary_reason(&bytes).contains("control characters"));
+        // A stray one in a long text is tolerated.
+        let mut text = "name,city\n".repeat(10).into_bytes();
+        text.push(0x0B);
+        text.extend_from_slice(b"\x0C\t\r\n");
+        assert!(decode(&text).is_ok());
+    }
 }
