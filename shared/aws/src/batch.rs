@@ -10,7 +10,11 @@ use std::time::Duration;
 const BATCH_WRITE_MAX: usize = 25;
 const ATTEMPTS: u32 = 8;
 
-pub(crate) async fn write_all(client: &Client, table: &str, requests: Vec<WriteRequest>) -> Result<(), StoreError> {
+pub(crate) async fn write_all(
+    client: &Client,
+    table: &str,
+    requests: Vec<WriteRequest>,
+) -> Result<(), StoreError> {
     let mut pending = requests;
     while !pending.is_empty() {
         let rest = pending.split_off(pending.len().min(BATCH_WRITE_MAX));

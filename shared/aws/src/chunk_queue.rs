@@ -67,7 +67,10 @@ impl ChunkQueue {
                     return Err(StoreError::Incomplete(format!(
                         "{} chunk messages could not be sent: {}",
                         out.failed.len(),
-                        out.failed[0].message.as_deref().unwrap_or("no reason given")
+                        out.failed[0]
+                            .message
+                            .as_deref()
+                            .unwrap_or("no reason given")
                     )));
                 }
                 let failed: Vec<&str> = out.failed.iter().map(|f| f.id.as_str()).collect();

@@ -9,7 +9,10 @@ use std::collections::HashMap;
 
 fn key(company_id: &str, sk: String) -> HashMap<String, AttributeValue> {
     HashMap::from([
-        ("pk".to_string(), AttributeValue::S(format!("C#{company_id}"))),
+        (
+            "pk".to_string(),
+            AttributeValue::S(format!("C#{company_id}")),
+        ),
         ("sk".to_string(), AttributeValue::S(sk)),
     ])
 }
@@ -25,10 +28,18 @@ impl TemplateStore {
         TemplateStore { client, table }
     }
 
-    pub async fn put(&self, company_id: &str, template_id: &str, template: &Template) -> Result<(), StoreError> {
+    pub async fn put(
+        &self,
+        company_id: &str,
+        template_id: &str,
+        template: &Template,
+    ) -> Result<(), StoreError> {
         let mut item: HashMap<String, AttributeValue> = serde_dynamo::to_item(template)?;
         item.extend(key(company_id, format!("T#{template_id}")));
-        item.insert("template_id".into(), AttributeValue::S(template_id.to_string()));
+        item.insert(
+            "template_id".into(),
+            AttributeValue::S(template_id.to_string()),
+        );
         self.client
             .put_item()
             .table_name(&self.table)
@@ -39,7 +50,11 @@ impl TemplateStore {
         Ok(())
     }
 
-    pub async fn get(&self, company_id: &str, template_id: &str) -> Result<Option<Template>, StoreError> {
+    pub async fn get(
+        &self,
+        company_id: &str,
+        template_id: &str,
+    ) -> Result<Option<Template>, StoreError> {
         let out = self
             .client
             .get_item()
@@ -79,7 +94,11 @@ impl FeedStore {
         Ok(())
     }
 
-    pub async fn get(&self, company_id: &str, feed_id: &str) -> Result<Option<FeedConfig>, StoreError> {
+    pub async fn get(
+        &self,
+        company_id: &str,
+        feed_id: &str,
+    ) -> Result<Option<FeedConfig>, StoreError> {
         let out = self
             .client
             .get_item()

@@ -12,7 +12,8 @@ use tracing::{error, info, warn};
 pub async fn count_dead_chunks(event: SqsEvent, deps: &Deps) -> SqsBatchResponse {
     let mut batch_item_failures = Vec::new();
     for message in &event.records {
-        let Ok(chunk) = serde_json::from_str::<ChunkMessage>(message.body.as_deref().unwrap_or("")) else {
+        let Ok(chunk) = serde_json::from_str::<ChunkMessage>(message.body.as_deref().unwrap_or(""))
+        else {
             // Nothing to count it against: keeping it would only loop.
             error!(message_id = ?message.message_id, "dead letter is not a chunk message; dropped");
             continue;
@@ -33,7 +34,11 @@ pub async fn count_dead_chunks(event: SqsEvent, deps: &Deps) -> SqsBatchResponse
 
 pub async fn count_dead_chunk(chunk: &ChunkMessage, deps: &Deps) -> Result<(), StoreError> {
     let (company, import) = (&chunk.company_id, &chunk.import_id);
-    if !deps.imports.chunk_counted(company, import, chunk.chunk_index).await? {
+    if !deps
+        .imports
+        .chunk_counted(company, import, chunk.chunk_index)
+        .await?
+    {
         warn!(import_id = %import, chunk = chunk.chunk_index, rows = chunk.rows.len(), "counting a dead chunk as failed rows");
         let failed: Vec<FailedRowLog> = chunk
             .rows
@@ -59,7 +64,9 @@ pub async fn count_dead_chunk(chunk: &ChunkMessage, deps: &Deps) -> Result<(), S
             chunk_index: chunk.chunk_index,
             ..ChunkLog::default()
         };
-        deps.imports.write_row_logs(company, import, &failed, &log).await?;
+        deps.imports
+            .write_row_logs(company, import, &failed, &log)
+            .await?;
         let tally = Tally {
             failed: failed.len() as u64,
             ..Tally::default()

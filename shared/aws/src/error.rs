@@ -18,7 +18,9 @@ pub enum StoreError {
 }
 
 /// Wraps an SDK error with the operation, keeping its whole cause chain.
-pub(crate) fn aws<E: std::error::Error + 'static>(operation: &'static str) -> impl FnOnce(E) -> StoreError {
+pub(crate) fn aws<E: std::error::Error + 'static>(
+    operation: &'static str,
+) -> impl FnOnce(E) -> StoreError {
     move |err| StoreError::Aws {
         operation,
         message: DisplayErrorContext(&err).to_string(),

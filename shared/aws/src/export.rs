@@ -39,8 +39,14 @@ pub enum ExportError {
     Store(#[from] StoreError),
 }
 
-pub async fn export_failed_rows(request: ExportRequest, deps: &Deps) -> Result<ExportResponse, ExportError> {
-    let ExportRequest { company_id, import_id } = request;
+pub async fn export_failed_rows(
+    request: ExportRequest,
+    deps: &Deps,
+) -> Result<ExportResponse, ExportError> {
+    let ExportRequest {
+        company_id,
+        import_id,
+    } = request;
     let import = deps
         .imports
         .get(&company_id, &import_id)
@@ -73,7 +79,8 @@ pub async fn export_failed_rows(request: ExportRequest, deps: &Deps) -> Result<E
         .send()
         .await
         .map_err(aws("PutObject export"))?;
-    let presigning = PresigningConfig::expires_in(LINK_LIFETIME).map_err(aws("PresigningConfig"))?;
+    let presigning =
+        PresigningConfig::expires_in(LINK_LIFETIME).map_err(aws("PresigningConfig"))?;
     let url = s3
         .get_object()
         .bucket(&deps.resources.data_bucket)

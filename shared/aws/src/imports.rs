@@ -5,8 +5,8 @@ use crate::error::{aws, StoreError};
 use crate::keys::imports as k;
 use crate::model::{Counters, ImportRecord, ImportStatus};
 use aws_sdk_dynamodb::types::{
-    AttributeValue, Put, PutRequest, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
-    WriteRequest,
+    AttributeValue, Put, PutRequest, ReturnValuesOnConditionCheckFailure, TransactWriteItem,
+    Update, WriteRequest,
 };
 use aws_sdk_dynamodb::Client;
 use dic_core::mapping::Mapping;
@@ -122,7 +122,11 @@ impl ImportStore {
         }
     }
 
-    pub async fn get(&self, company_id: &str, import_id: &str) -> Result<Option<ImportRecord>, StoreError> {
+    pub async fn get(
+        &self,
+        company_id: &str,
+        import_id: &str,
+    ) -> Result<Option<ImportRecord>, StoreError> {
         let out = self
             .client
             .get_item()
@@ -187,7 +191,12 @@ impl ImportStore {
 
     /// Stores what the splitter learned and waits for a complete mapping;
     /// the claim is released so that the start command can resume the split.
-    pub async fn await_mapping(&self, company_id: &str, import_id: &str, analysis: &Analysis) -> Result<(), StoreError> {
+    pub async fn await_mapping(
+        &self,
+        company_id: &str,
+        import_id: &str,
+        analysis: &Analysis,
+    ) -> Result<(), StoreError> {
         self.client
             .update_item()
             .table_name(&self.table)
@@ -230,7 +239,13 @@ impl ImportStore {
 
     /// Ends an import as `Failed` with a reason the admin can act on,
     /// unless it already ended.
-    pub async fn fail(&self, company_id: &str, import_id: &str, code: &str, reason: &str) -> Result<(), StoreError> {
+    pub async fn fail(
+        &self,
+        company_id: &str,
+        import_id: &str,
+        code: &str,
+        reason: &str,
+    ) -> Result<(), StoreError> {
         let now = crate::model::now();
         let result = self
             .client
@@ -307,12 +322,21 @@ impl ImportStore {
         Ok(())
     }
 
-    pub async fn chunk_counted(&self, company_id: &str, import_id: &str, chunk_index: u32) -> Result<bool, StoreError> {
+    pub async fn chunk_counted(
+        &self,
+        company_id: &str,
+        import_id: &str,
+        chunk_index: u32,
+    ) -> Result<bool, StoreError> {
         let out = self
             .client
             .get_item()
             .table_name(&self.table)
-            .set_key(Some(self.key(company_id, import_id, &k::chunk_marker(chunk_index))))
+            .set_key(Some(self.key(
+                company_id,
+                import_id,
+                &k::chunk_marker(chunk_index),
+            )))
             .consistent_read(true)
             .projection_expression("pk")
             .send()
@@ -383,7 +407,11 @@ impl ImportStore {
 
     /// Ends the import when its last chunk is counted. Conditional, so that
     /// of the workers that race here exactly one sets the final status.
-    pub async fn finish_if_done(&self, company_id: &str, import_id: &str) -> Result<Option<ImportStatus>, StoreError> {
+    pub async fn finish_if_done(
+        &self,
+        company_id: &str,
+        import_id: &str,
+    ) -> Result<Option<ImportStatus>, StoreError> {
         let Some(record) = self.get(company_id, import_id).await? else {
             return Ok(None);
         };
@@ -444,8 +472,14 @@ impl ImportStore {
     }
 
     /// Every failed row of an import, in row order.
-    pub async fn failed_rows(&self, company_id: &str, import_id: &str) -> Result<Vec<FailedRowLog>, StoreError> {
-        let items = self.query_prefix(company_id, import_id, k::FAILED_PREFIX).await?;
+    pub async fn failed_rows(
+        &self,
+        company_id: &str,
+        import_id: &str,
+    ) -> Result<Vec<FailedRowLog>, StoreError> {
+        let items = self
+            .query_prefix(company_id, import_id, k::FAILED_PREFIX)
+            .await?;
         let mut rows = Vec::with_capacity(items.len());
         for item in items {
             rows.push(serde_json::from_str(log_text(&item)?)?);
@@ -454,8 +488,14 @@ impl ImportStore {
     }
 
     /// Every chunk's compact log of successful rows.
-    pub async fn chunk_logs(&self, company_id: &str, import_id: &str) -> Result<Vec<ChunkLog>, StoreError> {
-        let items = self.query_prefix(company_id, import_id, k::CHUNK_LOG_PREFIX).await?;
+    pub async fn chunk_logs(
+        &self,
+        company_id: &str,
+        import_id: &str,
+    ) -> Result<Vec<ChunkLog>, StoreError> {
+        let items = self
+            .query_prefix(company_id, import_id, k::CHUNK_LOG_PREFIX)
+            .await?;
         let mut logs = Vec::with_capacity(items.len());
         for item in items {
             logs.push(serde_json::from_str(log_text(&item)?)?);
@@ -489,7 +529,11 @@ impl ImportStore {
     }
 
     /// A company's imports, newest first.
-    pub async fn list(&self, company_id: &str, limit: i32) -> Result<Vec<ImportRecord>, StoreError> {
+    pub async fn list(
+        &self,
+        company_id: &str,
+        limit: i32,
+    ) -> Result<Vec<ImportRecord>, StoreError> {
         let out = self
             .client
             .query()

@@ -11,7 +11,10 @@ pub const EXPORTS: &str = "exports/";
 
 /// `uploads/{company}/{import}/{file name}`: where an admin's upload lands.
 pub fn upload_key(company_id: &str, import_id: &str, file_name: &str) -> String {
-    format!("{UPLOADS}{company_id}/{import_id}/{}", safe_file_name(file_name))
+    format!(
+        "{UPLOADS}{company_id}/{import_id}/{}",
+        safe_file_name(file_name)
+    )
 }
 
 /// `exports/{company}/{import}/failed-rows.xlsx`.
@@ -124,7 +127,8 @@ mod tests {
 
     #[test]
     fn event_keys_are_url_decoded_and_routed() {
-        let (key, route) = route_event_key("uploads/acme/imp-1/My+Staff%20List%E2%80%99s.csv").unwrap();
+        let (key, route) =
+            route_event_key("uploads/acme/imp-1/My+Staff%20List%E2%80%99s.csv").unwrap();
         assert_eq!(key, "uploads/acme/imp-1/My Staff List’s.csv");
         assert_eq!(
             route,

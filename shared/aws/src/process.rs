@@ -16,7 +16,13 @@ use tracing::{error, info, instrument};
 /// typed batch, so that one malformed message fails alone; every failure is
 /// reported per message and retried by SQS, then dead-lettered.
 pub async fn process_chunk_batch(event: SqsEvent, deps: &Deps) -> SqsBatchResponse {
-    let results = join_all(event.records.iter().map(|message| process_message(message, deps))).await;
+    let results = join_all(
+        event
+            .records
+            .iter()
+            .map(|message| process_message(message, deps)),
+    )
+    .await;
     let batch_item_failures = event
         .records
         .iter()
@@ -55,7 +61,11 @@ async fn process_message(message: &SqsMessage, deps: &Deps) -> bool {
 #[instrument(skip_all, fields(import_id = %chunk.import_id, chunk = chunk.chunk_index))]
 pub async fn process_chunk(chunk: &ChunkMessage, deps: &Deps) -> Result<(), StoreError> {
     let (company, import) = (&chunk.company_id, &chunk.import_id);
-    if !deps.imports.chunk_counted(company, import, chunk.chunk_index).await? {
+    if !deps
+        .imports
+        .chunk_counted(company, import, chunk.chunk_index)
+        .await?
+    {
         let tally = apply_chunk(chunk, deps).await?;
         deps.imports
             .count_chunk_once(company, import, chunk.chunk_index, tally)
@@ -87,8 +97,14 @@ pub async fn apply_chunk(chunk: &ChunkMessage, deps: &Deps) -> Result<Tally, Sto
             }),
         }
     }
-    let keys: Vec<&str> = valid.iter().map(|(_, record, _)| record.key.as_str()).collect();
-    let stored = deps.records.get_many(&chunk.company_id, plan.entity, &keys).await?;
+    let keys: Vec<&str> = valid
+        .iter()
+        .map(|(_, record, _)| record.key.as_str())
+        .collect();
+    let stored = deps
+        .records
+        .get_many(&chunk.company_id, plan.entity, &keys)
+        .await?;
 
     let mut tally = Tally::default();
     let mut log = ChunkLog {

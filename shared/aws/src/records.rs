@@ -49,7 +49,10 @@ impl RecordStore {
             let mut request = KeysAndAttributes::builder().consistent_read(true);
             for key in batch {
                 request = request.keys(HashMap::from([
-                    ("pk".to_string(), AttributeValue::S(record_pk(company_id, entity, key))),
+                    (
+                        "pk".to_string(),
+                        AttributeValue::S(record_pk(company_id, entity, key)),
+                    ),
                     ("sk".to_string(), AttributeValue::S(SK.to_string())),
                 ]));
             }
@@ -63,7 +66,11 @@ impl RecordStore {
                     .send()
                     .await
                     .map_err(aws("BatchGetItem records"))?;
-                for item in out.responses.and_then(|mut r| r.remove(&self.table)).unwrap_or_default() {
+                for item in out
+                    .responses
+                    .and_then(|mut r| r.remove(&self.table))
+                    .unwrap_or_default()
+                {
                     let item: RecordItem = serde_dynamo::from_item(item)?;
                     found.insert(item.key, item.record);
                 }
@@ -74,7 +81,9 @@ impl RecordStore {
                 if pending.is_some() {
                     attempt += 1;
                     if attempt > 8 {
-                        return Err(StoreError::Incomplete("records stayed unread after 8 attempts".into()));
+                        return Err(StoreError::Incomplete(
+                            "records stayed unread after 8 attempts".into(),
+                        ));
                     }
                     tokio::time::sleep(Duration::from_millis(25 << attempt)).await;
                 }
@@ -109,7 +118,12 @@ impl RecordStore {
         crate::batch::write_all(&self.client, &self.table, requests).await
     }
 
-    pub async fn get(&self, company_id: &str, entity: Entity, key: &str) -> Result<Option<StoredRecord>, StoreError> {
+    pub async fn get(
+        &self,
+        company_id: &str,
+        entity: Entity,
+        key: &str,
+    ) -> Result<Option<StoredRecord>, StoreError> {
         Ok(self.get_many(company_id, entity, &[key]).await?.remove(key))
     }
 }

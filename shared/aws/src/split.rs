@@ -36,7 +36,10 @@ pub async fn split_new_objects(event: S3Event, deps: &Deps) -> Result<(), StoreE
     Ok(())
 }
 
-async fn split_event_record(record: &S3EventRecord, deps: &Deps) -> Result<SplitOutcome, StoreError> {
+async fn split_event_record(
+    record: &S3EventRecord,
+    deps: &Deps,
+) -> Result<SplitOutcome, StoreError> {
     let Some(raw_key) = record.s3.object.key.as_deref() else {
         return Ok(SplitOutcome::NoImport);
     };
@@ -70,7 +73,11 @@ async fn split_event_record(record: &S3EventRecord, deps: &Deps) -> Result<Split
                 return Ok(SplitOutcome::NoImport);
             };
             let object = &record.s3.object;
-            let version = object.sequencer.as_deref().or(object.e_tag.as_deref()).unwrap_or("");
+            let version = object
+                .sequencer
+                .as_deref()
+                .or(object.e_tag.as_deref())
+                .unwrap_or("");
             let import_id = feed_import_id(&key, version);
             let import = feed_import(deps, &feed, &import_id, &file_name, &key).await?;
             if deps.imports.create(&import).await? {
@@ -124,7 +131,11 @@ async fn feed_import(
 /// Reads the import's object and splits it, once. Called for new objects and
 /// by the API's start command once the admin completed the mapping.
 #[instrument(skip_all, fields(import_id))]
-pub async fn split_import(deps: &Deps, company_id: &str, import_id: &str) -> Result<SplitOutcome, StoreError> {
+pub async fn split_import(
+    deps: &Deps,
+    company_id: &str,
+    import_id: &str,
+) -> Result<SplitOutcome, StoreError> {
     tracing::Span::current().record("import_id", import_id);
     if !deps.imports.claim_split(company_id, import_id).await? {
         return Ok(SplitOutcome::AlreadySplit);
@@ -137,7 +148,11 @@ pub async fn split_import(deps: &Deps, company_id: &str, import_id: &str) -> Res
     outcome
 }
 
-async fn split_claimed(deps: &Deps, company_id: &str, import_id: &str) -> Result<SplitOutcome, StoreError> {
+async fn split_claimed(
+    deps: &Deps,
+    company_id: &str,
+    import_id: &str,
+) -> Result<SplitOutcome, StoreError> {
     let Some(import) = deps.imports.get(company_id, import_id).await? else {
         return Ok(SplitOutcome::NoImport);
     };
@@ -151,7 +166,9 @@ async fn split_claimed(deps: &Deps, company_id: &str, import_id: &str) -> Result
     };
     drop(bytes);
     let Some(mapping) = complete_mapping(&import) else {
-        deps.imports.await_mapping(company_id, import_id, &analysis).await?;
+        deps.imports
+            .await_mapping(company_id, import_id, &analysis)
+            .await?;
         info!("file read; waiting for a complete mapping");
         return Ok(SplitOutcome::AwaitingMapping);
     };
@@ -189,10 +206,19 @@ fn complete_mapping(import: &ImportRecord) -> Option<&Mapping> {
         .filter(|m| !m.0.is_empty() && m.missing_mandatory(import.entity).is_empty())
 }
 
-async fn fail(deps: &Deps, import: &ImportRecord, err: FileError) -> Result<SplitOutcome, StoreError> {
+async fn fail(
+    deps: &Deps,
+    import: &ImportRecord,
+    err: FileError,
+) -> Result<SplitOutcome, StoreError> {
     warn!(code = err.code(), "file rejected");
     deps.imports
-        .fail(&import.company_id, &import.import_id, err.code(), &err.to_string())
+        .fail(
+            &import.company_id,
+            &import.import_id,
+            err.code(),
+            &err.to_string(),
+        )
         .await?;
     Ok(SplitOutcome::Failed { code: err.code() })
 }
@@ -216,13 +242,9 @@ async fn read_object(deps: &Deps, key: &str) -> Result<Result<Vec<u8>, FileError
             limit: MAX_FILE_BYTES,
         }));
     }
-    let body = object
-        .body
-        .collect()
-        .await
-        .map_err(|err| StoreError::Aws {
-            operation: "GetObject body",
-            message: err.to_string(),
-        })?;
+    let body = object.body.collect().await.map_err(|err| StoreError::Aws {
+        operation: "GetObject body",
+        message: err.to_string(),
+    })?;
     Ok(Ok(body.to_vec()))
 }

@@ -343,6 +343,7 @@ documented_codes!(ErrorCode, ERROR_CODES, error_meaning {
     DuplicateKey => "An earlier row of the same file has the same key; the message names that row.",
     RecordExists => "Mode *create only*, and the record already exists.",
     RecordNotFound => "Mode *update only*, and there is no such record.",
+    ProcessingFailed => "The row could not be processed after several attempts (its chunk was dead-lettered); import it again.",
 });
 
 documented_codes!(WarningCode, WARNING_CODES, warning_meaning {

@@ -2,19 +2,23 @@
 //! analysis and a mapping to chunks.
 
 use crate::catalog::Entity;
-use crate::chunk::{ChunkLimits, ChunkMessage};
-use crate::decode::{DecodeWarning, TextEncoding};
-use crate::dialect::Delimiter;
-use crate::file_error::FileError;
+use crate::chunk::{chunk_rows, ChunkLimits, ChunkMessage, ChunkRow};
+use crate::decode::{decode, DecodeWarning, TextEncoding};
+use crate::dialect::{sniff, Delimiter};
+use crate::file_error::{FileError, MAX_FILE_BYTES};
 use crate::headers::Headers;
-use crate::mapping::{Mapping, Suggestion};
+use crate::mapping::{suggest, Mapping, Suggestion};
+use crate::plan::{find_duplicates, ImportPlan};
 use crate::row::SourceRow;
-use crate::table::Table;
+use crate::table::{parse, Table};
 use crate::template::ImportSettings;
+use crate::xlsx_in::{looks_like_xlsx, read_xlsx};
 use serde::{Deserialize, Serialize};
 
 /// How many rows an analysis shows the admin.
 pub const SAMPLE_ROWS: usize = 5;
+/// How many rows the mapping suggestions look at.
+const SUGGESTION_SAMPLE: usize = 50;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "format", rename_all = "snake_case")]
@@ -38,17 +42,47 @@ pub struct Analysis {
 }
 
 /// Reads a CSV (any supported encoding and dialect) or XLSX file.
-/// Rejects files over [`crate::file_error::MAX_FILE_BYTES`], empty, binary,
-/// or without data rows.
+/// Rejects files over [`MAX_FILE_BYTES`], empty, binary, or without data
+/// rows.
 pub fn read_file(bytes: &[u8]) -> Result<(Table, FileFormat, Vec<DecodeWarning>), FileError> {
-    let _ = bytes;
-    todo!()
+    let size = bytes.len() as u64;
+    if size > MAX_FILE_BYTES {
+        return Err(FileError::TooLarge {
+            size,
+            limit: MAX_FILE_BYTES,
+        });
+    }
+    let (table, format, warnings) = if looks_like_xlsx(bytes) {
+        (read_xlsx(bytes)?, FileFormat::Xlsx, Vec::new())
+    } else {
+        let decoded = decode(bytes)?;
+        let delimiter = sniff(&decoded.text);
+        let table = parse(&decoded.text, delimiter)?;
+        let format = FileFormat::Csv {
+            encoding: decoded.encoding,
+            delimiter,
+        };
+        (table, format, decoded.warnings)
+    };
+    if table.rows.is_empty() {
+        return Err(FileError::NoRows);
+    }
+    Ok((table, format, warnings))
 }
 
 /// Reads and analyzes a file for `entity`.
 pub fn analyze(entity: Entity, bytes: &[u8]) -> Result<(Analysis, Table), FileError> {
-    let _ = (entity, bytes);
-    todo!()
+    let (table, format, warnings) = read_file(bytes)?;
+    let sample = &table.rows[..table.rows.len().min(SUGGESTION_SAMPLE)];
+    let analysis = Analysis {
+        format,
+        suggestions: suggest(entity, &table.headers, sample),
+        headers: table.headers.clone(),
+        row_count: table.rows.len(),
+        sample_rows: table.rows.iter().take(SAMPLE_ROWS).cloned().collect(),
+        warnings,
+    };
+    Ok((analysis, table))
 }
 
 /// Plans the import (mandatory columns, column profile, duplicate keys) and
@@ -62,8 +96,113 @@ pub fn split(
     settings: ImportSettings,
     limits: ChunkLimits,
 ) -> Result<Vec<ChunkMessage>, FileError> {
-    let _ = (
-        company_id, import_id, entity, table, mapping, settings, limits,
-    );
-    todo!()
+    let mut plan = ImportPlan::new(entity, &table.headers, mapping, settings)?;
+    plan.profile(&table.rows);
+    let duplicates = find_duplicates(&plan, &table.rows);
+    let rows = table
+        .rows
+        .into_iter()
+        .map(|row| ChunkRow {
+            duplicate_of: duplicates.get(&row.number).copied(),
+            row,
+        })
+        .collect();
+    Ok(chunk_rows(company_id, import_id, &plan, rows, limits))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mapping::suggested_mapping;
+    use crate::validate::{ErrorCode, RowOutcome, Validator};
+
+    const STAFF: &str = "E-mail Address,First,Surname,Status,Hire Date\n\
+        ann@example.com,Ann,Lee,Active,2024-01-05\n\
+        bob@example.com,Bob,Ray,A,13/02/2024\n\
+        ANN@example.com,Ann,Lee,Active,2024-01-05\n\
+        bad-email,Cy,Day,Active,2024-03-01\n";
+
+    #[test]
+    fn a_file_goes_from_bytes_to_validated_chunks() {
+        let (analysis, table) = analyze(Entity::Employees, STAFF.as_bytes()).unwrap();
+        assert_eq!(analysis.row_count, 4);
+        assert!(matches!(
+            analysis.format,
+            FileFormat::Csv {
+                delimiter: Delimiter::Comma,
+                ..
+            }
+        ));
+        let mapping = suggested_mapping(&analysis.suggestions, 0.5);
+        assert_eq!(mapping.field_for("Surname"), Some("last_name"));
+        let chunks = split(
+            "acme",
+            "i1",
+            Entity::Employees,
+            table,
+            &mapping,
+            ImportSettings::default(),
+            ChunkLimits::default(),
+        )
+        .unwrap();
+        assert_eq!(chunks.len(), 1);
+        let chunk = &chunks[0];
+        let validator = Validator::new(&chunk.plan);
+        let outcomes: Vec<_> = chunk
+            .rows
+            .iter()
+            .map(|r| (r.row.number.0, validator.validate(&r.row, r.duplicate_of)))
+            .collect();
+        let failed: Vec<(u32, Vec<ErrorCode>)> = outcomes
+            .iter()
+            .filter_map(|(n, o)| match o {
+                RowOutcome::Invalid { errors, .. } => {
+                    Some((*n, errors.iter().map(|e| e.code).collect()))
+                }
+                RowOutcome::Valid { .. } => None,
+            })
+            .collect();
+        assert_eq!(
+            failed,
+            vec![
+                (4, vec![ErrorCode::DuplicateKey]),
+                (5, vec![ErrorCode::InvalidEmail])
+            ]
+        );
+        // 13/02/2024 settles the column as day-first.
+        let RowOutcome::Valid { record, .. } = &outcomes[1].1 else {
+            panic!("row 3 should pass")
+        };
+        assert_eq!(record.values["hire_date"], "2024-02-13");
+        assert_eq!(record.values["employee_status"], "Active");
+    }
+
+    #[test]
+    fn files_that_cannot_be_imported_say_why() {
+        assert_eq!(read_file(b"").unwrap_err(), FileError::Empty);
+        assert_eq!(
+            read_file(b"Email,First Name\n").unwrap_err(),
+            FileError::NoRows
+        );
+        let big = vec![b'a'; MAX_FILE_BYTES as usize + 1];
+        assert!(matches!(
+            read_file(&big).unwrap_err(),
+            FileError::TooLarge { .. }
+        ));
+        let (_, table) =
+            analyze(Entity::Employees, b"Email,First Name\na@example.com,Ann\n").unwrap();
+        let mapping = Mapping([("Email".to_string(), "email".to_string())].into());
+        let err = split(
+            "acme",
+            "i1",
+            Entity::Employees,
+            table,
+            &mapping,
+            ImportSettings::default(),
+            ChunkLimits::default(),
+        )
+        .unwrap_err();
+        assert!(matches!(err, FileError::MissingMandatory { .. }), "{err}");
+        assert!(err.to_string().contains("Last Name"), "{err}");
+    }
 }

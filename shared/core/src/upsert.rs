@@ -130,7 +130,10 @@ mod tests {
     fn record(values: &[(&str, &str)], blanks: &[&str]) -> Record {
         Record {
             key: "a@example.com".into(),
-            values: values.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            values: values
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
             blanks: blanks.iter().map(|b| b.to_string()).collect(),
         }
     }
@@ -220,7 +223,10 @@ mod tests {
         };
         assert!(matches!(
             decide(Some(&stored), &row, &create_only, &origin("i1", 2)),
-            Decision::Reject { code: ErrorCode::RecordExists, .. }
+            Decision::Reject {
+                code: ErrorCode::RecordExists,
+                ..
+            }
         ));
         let update_only = ImportSettings {
             mode: ImportMode::UpdateOnly,
@@ -228,7 +234,10 @@ mod tests {
         };
         assert!(matches!(
             decide(None, &row, &update_only, &origin("i1", 2)),
-            Decision::Reject { code: ErrorCode::RecordNotFound, .. }
+            Decision::Reject {
+                code: ErrorCode::RecordNotFound,
+                ..
+            }
         ));
     }
 }

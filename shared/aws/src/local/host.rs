@@ -72,10 +72,16 @@ pub fn spawn_host(deps: Arc<Deps>, stack: &LocalStack, options: &HostOptions) ->
         }));
     }
     let d = deps.clone();
-    tasks.spawn(poll(d.clone(), stack.dead_letter_queue_url.clone(), BATCH_SIZE, wait, move |batch| {
-        let d = d.clone();
-        async move { count_dead_chunks(batch, &d).await }
-    }));
+    tasks.spawn(poll(
+        d.clone(),
+        stack.dead_letter_queue_url.clone(),
+        BATCH_SIZE,
+        wait,
+        move |batch| {
+            let d = d.clone();
+            async move { count_dead_chunks(batch, &d).await }
+        },
+    ));
     HostHandle { tasks }
 }
 
@@ -95,17 +101,24 @@ async fn split_batch(batch: SqsEvent, deps: &Deps) -> SqsBatchResponse {
         };
         if let Err(err) = split_new_objects(event, deps).await {
             error!(%err, "split failed; will retry");
-            response.batch_item_failures.push(aws_lambda_events::event::sqs::BatchItemFailure {
-                item_identifier: message.message_id.clone().unwrap_or_default(),
-                ..Default::default()
-            });
+            response
+                .batch_item_failures
+                .push(aws_lambda_events::event::sqs::BatchItemFailure {
+                    item_identifier: message.message_id.clone().unwrap_or_default(),
+                    ..Default::default()
+                });
         }
     }
     response
 }
 
-async fn poll<F, Fut>(deps: Arc<Deps>, queue_url: String, batch_size: i32, wait_seconds: i32, handler: F)
-where
+async fn poll<F, Fut>(
+    deps: Arc<Deps>,
+    queue_url: String,
+    batch_size: i32,
+    wait_seconds: i32,
+    handler: F,
+) where
     F: Fn(SqsEvent) -> Fut,
     Fut: Future<Output = SqsBatchResponse>,
 {
@@ -141,7 +154,9 @@ where
             .map(|f| f.item_identifier.as_str())
             .collect();
         for message in &messages {
-            let Some(handle) = message.receipt_handle() else { continue };
+            let Some(handle) = message.receipt_handle() else {
+                continue;
+            };
             let result = if failed.contains(&message.message_id().unwrap_or("")) {
                 // Visible again soon, as after a short visibility timeout.
                 sqs.change_message_visibility()
@@ -184,7 +199,11 @@ fn lambda_message(message: &Message) -> SqsMessage {
         body: message.body().map(str::to_string),
         attributes: message
             .attributes()
-            .map(|a| a.iter().map(|(k, v)| (k.as_str().to_string(), v.clone())).collect())
+            .map(|a| {
+                a.iter()
+                    .map(|(k, v)| (k.as_str().to_string(), v.clone()))
+                    .collect()
+            })
             .unwrap_or_default(),
         event_source: Some("aws:sqs".into()),
         ..Default::default()

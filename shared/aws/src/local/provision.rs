@@ -45,7 +45,11 @@ pub struct LocalStack {
     pub dead_letter_queue_url: String,
 }
 
-pub async fn provision(clients: &Clients, names: &StackNames, visibility_timeout_secs: u32) -> Result<LocalStack, StoreError> {
+pub async fn provision(
+    clients: &Clients,
+    names: &StackNames,
+    visibility_timeout_secs: u32,
+) -> Result<LocalStack, StoreError> {
     let bucket = names.name("data");
     let resources_tables = [
         names.name("imports"),
@@ -58,13 +62,17 @@ pub async fn provision(clients: &Clients, names: &StackNames, visibility_timeout
     }
     let dead_letter_queue_url = create_queue(clients, &names.name("chunks-dlq"), &[]).await?;
     let dlq_arn = queue_arn(clients, &dead_letter_queue_url).await?;
-    let redrive = format!(r#"{{"deadLetterTargetArn":"{dlq_arn}","maxReceiveCount":"{MAX_RECEIVE_COUNT}"}}"#);
+    let redrive =
+        format!(r#"{{"deadLetterTargetArn":"{dlq_arn}","maxReceiveCount":"{MAX_RECEIVE_COUNT}"}}"#);
     let chunk_queue_url = create_queue(
         clients,
         &names.name("chunks"),
         &[
             (QueueAttributeName::RedrivePolicy, redrive),
-            (QueueAttributeName::VisibilityTimeout, visibility_timeout_secs.to_string()),
+            (
+                QueueAttributeName::VisibilityTimeout,
+                visibility_timeout_secs.to_string(),
+            ),
         ],
     )
     .await?;
@@ -123,7 +131,11 @@ async fn create_table(clients: &Clients, table: &str, is_imports: bool) -> Resul
                     .index_name("by_company")
                     .key_schema(key_element("gsi1pk", KeyType::Hash)?)
                     .key_schema(key_element("gsi1sk", KeyType::Range)?)
-                    .projection(Projection::builder().projection_type(ProjectionType::All).build())
+                    .projection(
+                        Projection::builder()
+                            .projection_type(ProjectionType::All)
+                            .build(),
+                    )
                     .build()
                     .map_err(aws("GlobalSecondaryIndex"))?,
             );
@@ -146,7 +158,11 @@ async fn create_table(clients: &Clients, table: &str, is_imports: bool) -> Resul
     Ok(())
 }
 
-async fn create_queue(clients: &Clients, name: &str, attributes: &[(QueueAttributeName, String)]) -> Result<String, StoreError> {
+async fn create_queue(
+    clients: &Clients,
+    name: &str,
+    attributes: &[(QueueAttributeName, String)],
+) -> Result<String, StoreError> {
     let mut request = clients.sqs.create_queue().queue_name(name);
     for (key, value) in attributes {
         request = request.attributes(key.clone(), value);
@@ -170,7 +186,11 @@ async fn queue_arn(clients: &Clients, url: &str) -> Result<String, StoreError> {
         .ok_or_else(|| StoreError::Incomplete(format!("queue {url} has no ARN")))
 }
 
-async fn create_bucket(clients: &Clients, bucket: &str, events_queue_arn: &str) -> Result<(), StoreError> {
+async fn create_bucket(
+    clients: &Clients,
+    bucket: &str,
+    events_queue_arn: &str,
+) -> Result<(), StoreError> {
     let s3 = &clients.s3;
     if s3.head_bucket().bucket(bucket).send().await.is_err() {
         s3.create_bucket()
@@ -184,7 +204,12 @@ async fn create_bucket(clients: &Clients, bucket: &str, events_queue_arn: &str) 
         let filter = NotificationConfigurationFilter::builder()
             .key(
                 S3KeyFilter::builder()
-                    .filter_rules(FilterRule::builder().name(FilterRuleName::Prefix).value(prefix).build())
+                    .filter_rules(
+                        FilterRule::builder()
+                            .name(FilterRuleName::Prefix)
+                            .value(prefix)
+                            .build(),
+                    )
                     .build(),
             )
             .build();

@@ -60,6 +60,8 @@ pub enum ErrorCode {
     RecordExists,
     /// Mode "update only" and there is no such record.
     RecordNotFound,
+    /// The row's chunk failed every delivery attempt (dead-lettered).
+    ProcessingFailed,
 }
 
 /// Stable warning codes: the row imports, the admin should look.
