@@ -50,8 +50,9 @@ down:
 	scripts/dev.sh stop
 	scripts/moto.sh stop
 
+# The ready file holds the local stack's resource variables (DATA_BUCKET=…).
 demo: up
-	source scripts/env.sh && \
+	source scripts/env.sh && set -a && source .local/dev.ready && set +a && \
 	cargo run --release -q -p dic -- demo events/employees.csv \
 		--entity employees --out failed-rows.xlsx
 	@echo
