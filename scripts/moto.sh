@@ -46,9 +46,10 @@ start() {
         echo "moto: .venv/bin/moto_server is missing; run 'make venv'" >&2
         return 1
     fi
+    # moto's server with requests serialized: see scripts/moto_server.py.
     mkdir -p .local
     rm -f "$pid_file"
-    nohup .venv/bin/moto_server -H "$host" -p "$port" >>"$log_file" 2>&1 </dev/null &
+    nohup .venv/bin/python scripts/moto_server.py -H "$host" -p "$port" >>"$log_file" 2>&1 </dev/null &
     local pid=$!
     echo "$pid" >"$pid_file"
 

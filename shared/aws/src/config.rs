@@ -53,3 +53,40 @@ impl Resources {
         ]
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The keys under `Globals: Function: Environment: Variables:`, read by
+    /// indentation (CloudFormation's `!Ref` tags defeat plain YAML parsers).
+    fn template_globals(template: &str) -> Vec<String> {
+        let mut path: Vec<(usize, String)> = Vec::new();
+        let mut vars = Vec::new();
+        for line in template.lines() {
+            let trimmed = line.trim_start();
+            if trimmed.is_empty() || trimmed.starts_with('#') || trimmed.starts_with('-') {
+                continue;
+            }
+            let indent = line.len() - trimmed.len();
+            let Some((key, _)) = trimmed.split_once(':') else {
+                continue;
+            };
+            path.retain(|(i, _)| *i < indent);
+            let parents: Vec<&str> = path.iter().map(|(_, k)| k.as_str()).collect();
+            if parents == ["Globals", "Function", "Environment", "Variables"] {
+                vars.push(key.to_string());
+            }
+            path.push((indent, key.to_string()));
+        }
+        vars
+    }
+
+    #[test]
+    fn the_sam_template_gives_every_function_exactly_these_variables() {
+        let template = include_str!("../../../infra/template.yaml");
+        let mut declared = template_globals(template);
+        declared.retain(|v| v != "RUST_LOG");
+        assert_eq!(declared, RESOURCE_VARS);
+    }
+}

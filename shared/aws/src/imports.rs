@@ -4,6 +4,7 @@
 use crate::error::{aws, StoreError};
 use crate::keys::imports as k;
 use crate::model::{Counters, ImportRecord, ImportStatus};
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{
     AttributeValue, Put, PutRequest, ReturnValuesOnConditionCheckFailure, TransactWriteItem,
     Update, WriteRequest,
@@ -391,7 +392,12 @@ impl ImportStore {
             Err(err) => {
                 let already_counted = err
                     .as_service_error()
-                    .and_then(|e| e.as_transaction_canceled_exception())
+                    .and_then(|e| match e {
+                        TransactWriteItemsError::TransactionCanceledException(canceled) => {
+                            Some(canceled)
+                        }
+                        _ => None,
+                    })
                     .and_then(|e| e.cancellation_reasons.as_ref())
                     .and_then(|reasons| reasons.first())
                     .and_then(|first| first.code.as_deref())

@@ -90,10 +90,9 @@ async fn split_batch(batch: SqsEvent, deps: &Deps) -> SqsBatchResponse {
     let mut response = SqsBatchResponse::default();
     for message in batch.records {
         let body = message.body.as_deref().unwrap_or("");
-        let event: S3Event = match serde_json::from_str(body) {
-            Ok(event) => event,
-            // S3 sends a test event when notifications are configured.
-            Err(_) if body.contains("s3:TestEvent") => continue,
+        let event = match s3_event_from_notification(body) {
+            Ok(Some(event)) => event,
+            Ok(None) => continue,
             Err(err) => {
                 warn!(%err, "not an S3 event; dropped");
                 continue;
@@ -110,6 +109,24 @@ async fn split_batch(batch: SqsEvent, deps: &Deps) -> SqsBatchResponse {
         }
     }
     response
+}
+
+/// Reads an S3 notification as Lambda would receive it. Emulators leave out
+/// fields AWS always sends (`userIdentity`, `requestParameters`); they are
+/// filled with empty values. `None` for S3's test event.
+pub fn s3_event_from_notification(body: &str) -> Result<Option<S3Event>, serde_json::Error> {
+    let mut value: serde_json::Value = serde_json::from_str(body)?;
+    if value.get("Event").and_then(|e| e.as_str()) == Some("s3:TestEvent") {
+        return Ok(None);
+    }
+    if let Some(records) = value.get_mut("Records").and_then(|r| r.as_array_mut()) {
+        for record in records.iter_mut().filter_map(|r| r.as_object_mut()) {
+            for field in ["userIdentity", "requestParameters", "responseElements"] {
+                record.entry(field).or_insert_with(|| serde_json::json!({}));
+            }
+        }
+    }
+    serde_json::from_value(value).map(Some)
 }
 
 async fn poll<F, Fut>(

@@ -1,0 +1,103 @@
+//! `dic dev`: the local stack's host.
+
+use anyhow::Context;
+use clap::Args;
+use dic_aws::clients::Clients;
+use dic_aws::local::{provision, spawn_host, HostOptions, StackNames};
+use dic_aws::Deps;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+use tracing::info;
+
+/// The prefix of the local stack's resource names.
+pub const DEFAULT_PREFIX: &str = "dic-local";
+
+#[derive(Args)]
+pub struct DevArgs {
+    /// Prefix of every resource name (bucket, queues, tables).
+    #[arg(long, default_value = DEFAULT_PREFIX)]
+    pub prefix: String,
+    /// Row processors running at once, like Lambda's concurrency.
+    #[arg(long, default_value_t = 4)]
+    pub concurrency: usize,
+    /// The chunk queue's visibility timeout, in seconds.
+    #[arg(long, default_value_t = 30)]
+    pub visibility_timeout: u32,
+    /// Written once the host serves, with the resource variables in it.
+    #[arg(long, default_value = ".local/dev.ready")]
+    pub ready_file: PathBuf,
+}
+
+pub async fn run(args: DevArgs) -> anyhow::Result<()> {
+    let clients = Clients::from_env().await;
+    let stack = provision(
+        &clients,
+        &StackNames::new(&args.prefix),
+        args.visibility_timeout,
+    )
+    .await
+    .context(
+        "creating the local resources: is the emulator running on AWS_ENDPOINT_URL? (`make up`)",
+    )?;
+    let requests = clients.requests.clone();
+    let deps = Arc::new(Deps::new(clients, stack.resources.clone()));
+    let host = spawn_host(
+        deps,
+        &stack,
+        &HostOptions {
+            concurrency: args.concurrency,
+            ..HostOptions::default()
+        },
+    );
+    let vars: String = stack
+        .resources
+        .vars()
+        .iter()
+        .map(|(name, value)| format!("{name}={value}\n"))
+        .collect();
+    if let Some(dir) = args.ready_file.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    std::fs::write(&args.ready_file, vars).context("writing the ready file")?;
+    info!(bucket = %stack.resources.data_bucket, concurrency = args.concurrency, "local stack serving");
+
+    let mut ticker = tokio::time::interval(Duration::from_secs(5));
+    let mut reported = 0;
+    let stop = shutdown_signal();
+    tokio::pin!(stop);
+    loop {
+        tokio::select! {
+            _ = &mut stop => break,
+            _ = ticker.tick() => {
+                let now = requests.get();
+                if now != reported {
+                    info!(aws_requests = now, "requests sent so far");
+                    reported = now;
+                }
+            }
+        }
+    }
+    host.stop();
+    let _ = std::fs::remove_file(&args.ready_file);
+    info!(aws_requests = requests.get(), "local stack stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(term) => term,
+                Err(_) => return ctrl_c.await.unwrap_or(()),
+            };
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    ctrl_c.await.unwrap_or(());
+}
