@@ -235,6 +235,5 @@ impl TestStack {
 pub fn batch(messages: &[SqsMessage]) -> SqsEvent {
     SqsEvent {
         records: messages.to_vec(),
-        ..Default::default()
     }
 }

@@ -22,13 +22,11 @@ pub async fn count_dead_chunks(event: SqsEvent, deps: &Deps) -> SqsBatchResponse
             error!(import_id = %chunk.import_id, chunk = chunk.chunk_index, %err, "dead chunk not counted yet");
             batch_item_failures.push(BatchItemFailure {
                 item_identifier: message.message_id.clone().unwrap_or_default(),
-                ..Default::default()
             });
         }
     }
     SqsBatchResponse {
         batch_item_failures,
-        ..Default::default()
     }
 }
 

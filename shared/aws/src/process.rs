@@ -30,12 +30,10 @@ pub async fn process_chunk_batch(event: SqsEvent, deps: &Deps) -> SqsBatchRespon
         .filter(|(_, ok)| !ok)
         .map(|(message, _)| BatchItemFailure {
             item_identifier: message.message_id.clone().unwrap_or_default(),
-            ..Default::default()
         })
         .collect();
     SqsBatchResponse {
         batch_item_failures,
-        ..Default::default()
     }
 }
 

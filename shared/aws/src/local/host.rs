@@ -104,7 +104,6 @@ async fn split_batch(batch: SqsEvent, deps: &Deps) -> SqsBatchResponse {
                 .batch_item_failures
                 .push(aws_lambda_events::event::sqs::BatchItemFailure {
                     item_identifier: message.message_id.clone().unwrap_or_default(),
-                    ..Default::default()
                 });
         }
     }
@@ -162,7 +161,6 @@ async fn poll<F, Fut>(
         }
         let event = SqsEvent {
             records: messages.iter().map(lambda_message).collect(),
-            ..Default::default()
         };
         let response = handler(event).await;
         let failed: Vec<&str> = response
