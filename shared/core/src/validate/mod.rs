@@ -24,6 +24,7 @@ use crate::plan::{DateOrder, ImportPlan};
 use crate::row::{RowNumber, SourceRow};
 use crate::template::DateFormat;
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 /// Separates the key fields' values in [`Record::key`].
@@ -100,8 +101,10 @@ pub type RowWarning = CellIssue<WarningCode>;
 pub struct Record {
     /// The key fields' normalized values joined by `'\u{1f}'`.
     pub key: String,
-    /// Field id → normalized value, for non-blank mapped cells.
-    pub values: BTreeMap<String, String>,
+    /// Field id → normalized value, for non-blank mapped cells. The ids
+    /// borrow the catalog's (JSON is the same as with `String` keys): one
+    /// allocation less per cell of every valid row.
+    pub values: BTreeMap<Cow<'static, str>, String>,
     /// Mapped fields whose cell was blank (the blank-cell policy decides).
     pub blanks: Vec<String>,
 }
@@ -370,12 +373,12 @@ impl<'p> Validator<'p> {
                 key.push_str(value);
             }
         }
-        let values: BTreeMap<String, String> = self
+        let values: BTreeMap<Cow<'static, str>, String> = self
             .by_field
             .iter()
             .filter_map(|&i| {
                 let value = normalized[i].take()?;
-                Some((self.columns[i].field.id.to_string(), value))
+                Some((Cow::Borrowed(self.columns[i].field.id), value))
             })
             .collect();
         RowOutcome::Valid {
