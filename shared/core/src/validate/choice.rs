@@ -1,6 +1,6 @@
 //! Fixed choices: catalog enums and yes/no fields.
 
-use super::{trim, loose_eq, quoted, Rejection};
+use super::{loose_eq, quoted, trim, Rejection};
 use crate::catalog::EnumValue;
 use crate::validate::ErrorCode;
 

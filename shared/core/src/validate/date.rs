@@ -4,7 +4,7 @@
 //! the whole column (see [`crate::plan::ImportPlan::profile`]) or the value
 //! itself settles the day/month order, or the cell fails as ambiguous.
 
-use super::{trim, quoted, Rejection};
+use super::{quoted, trim, Rejection};
 use crate::plan::DateOrder;
 use crate::validate::ErrorCode;
 use chrono::NaiveDate;

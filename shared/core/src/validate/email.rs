@@ -2,7 +2,7 @@
 //! hold work addresses; quoted local parts and IP-literal domains are
 //! rejected on purpose because they are almost always typos.
 
-use super::{trim, quoted, Rejection};
+use super::{quoted, trim, Rejection};
 use crate::validate::ErrorCode;
 
 /// Trimmed and lower-cased, so `Jane@X.com` and `jane@x.com` are one person.

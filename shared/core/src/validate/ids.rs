@@ -1,6 +1,6 @@
 //! Healthcare registry numbers: NPI and DEA, with their check digits.
 
-use super::{trim, quoted, Rejection};
+use super::{quoted, trim, Rejection};
 use crate::checksum::{dea_digits_are_valid, npi_is_valid};
 use crate::validate::ErrorCode;
 

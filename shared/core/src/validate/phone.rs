@@ -6,7 +6,7 @@
 //! files hold: NANP numbers in any punctuation, and international numbers
 //! already written with `+`.
 
-use super::{trim, quoted, Rejection};
+use super::{quoted, trim, Rejection};
 use crate::validate::ErrorCode;
 
 /// At most 15 digits in E.164; a little room to report longer inputs.

@@ -1,6 +1,6 @@
 //! US states, ZIP codes and countries.
 
-use super::{trim, loose_eq, quoted, Rejection};
+use super::{loose_eq, quoted, trim, Rejection};
 use crate::validate::ErrorCode;
 
 /// USPS codes: the 50 states, DC, the territories and the military "states".

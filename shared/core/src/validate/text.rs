@@ -1,6 +1,6 @@
 //! Free text and identifiers.
 
-use super::{trim, quoted, Rejection};
+use super::{quoted, trim, Rejection};
 use crate::validate::{ErrorCode, WarningCode};
 
 /// Trimmed text of at most `max_len` characters; tab and line breaks are
