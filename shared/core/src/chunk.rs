@@ -79,7 +79,7 @@ pub fn chunk_rows(
     let mut current: Vec<ChunkRow> = Vec::new();
     let mut current_bytes = envelope_bytes;
     for row in rows {
-        let row_bytes = json_len(&row);
+        let row_bytes = row_json_len(&row);
         let separator = usize::from(!current.is_empty());
         let fits = current.len() < max_rows
             && current_bytes
@@ -114,6 +114,56 @@ fn json_len<T: Serialize>(value: &T) -> usize {
         Err(_) => usize::MAX,
     }
 }
+
+/// The length of a row's compact JSON, counted without serde: measuring
+/// every row through the serializer cost as much as sending it.
+/// `measured_row_length_equals_serialized_length` holds it to serde_json.
+fn row_json_len(row: &ChunkRow) -> usize {
+    // {"number":N,"cells":[...]} and ,"duplicate_of":M when set.
+    let mut len = r#"{"number":,"cells":[]}"#.len() + digits(row.row.number.0);
+    let cells = row.row.cells.len();
+    len += cells.saturating_sub(1);
+    for cell in row.row.cells.iter() {
+        len = len.saturating_add(json_str_len(cell));
+    }
+    if let Some(first) = row.duplicate_of {
+        len += r#","duplicate_of":"#.len() + digits(first.0);
+    }
+    len
+}
+
+fn digits(n: u32) -> usize {
+    n.checked_ilog10().map_or(1, |d| d as usize + 1)
+}
+
+/// A string's JSON length as serde_json writes it, quotes included: `"`
+/// and `\` and the short-escaped controls take two bytes, other C0 controls
+/// six (`\u00XX`), everything else (non-ASCII included) itself.
+fn json_str_len(s: &str) -> usize {
+    let extra: usize = s
+        .bytes()
+        .map(|b| usize::from(JSON_EXTRA[usize::from(b)]))
+        .sum();
+    s.len() + extra + 2
+}
+
+/// Extra bytes serde_json's escape of each byte adds.
+static JSON_EXTRA: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        table[b] = 5;
+        b += 1;
+    }
+    table[0x08] = 1;
+    table[0x09] = 1;
+    table[0x0A] = 1;
+    table[0x0C] = 1;
+    table[0x0D] = 1;
+    table[b'"' as usize] = 1;
+    table[b'\\' as usize] = 1;
+    table
+};
 
 struct ByteCounter(usize);
 
@@ -303,6 +353,35 @@ mod tests {
         );
         assert_eq!(json["rows"][6]["number"], 14);
         assert_eq!(json["rows"][6]["duplicate_of"], 2);
+    }
+
+    #[test]
+    fn measured_row_length_equals_serialized_length() {
+        let mut all_bytes = String::new();
+        for b in 0u8..0x80 {
+            all_bytes.push(char::from(b));
+        }
+        for (number, text, duplicate) in [
+            (0, "", None),
+            (9, "a \"quoted\" é\n\\ \u{1}\u{7f}", Some(RowNumber(2))),
+            (u32::MAX, all_bytes.as_str(), Some(RowNumber(u32::MAX))),
+            (10, "日本語 \u{2028}", None),
+        ] {
+            let mut r = row(number, text);
+            r.duplicate_of = duplicate;
+            assert_eq!(row_json_len(&r), serde_json::to_string(&r).unwrap().len());
+        }
+        let empty = ChunkRow {
+            row: SourceRow {
+                number: RowNumber(3),
+                cells: Cells::default(),
+            },
+            duplicate_of: None,
+        };
+        assert_eq!(
+            row_json_len(&empty),
+            serde_json::to_string(&empty).unwrap().len()
+        );
     }
 
     #[test]

@@ -11,7 +11,7 @@ use crate::headers::Headers;
 use crate::mapping::Mapping;
 use crate::row::{RowNumber, SourceRow};
 use crate::template::{DateFormat, ImportSettings};
-use crate::validate::{date_rule, normalize, numeric_parts, KEY_SEPARATOR};
+use crate::validate::{date_rule, normalize, numeric_parts, trim, KEY_SEPARATOR};
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
 
@@ -103,7 +103,7 @@ impl ImportPlan {
             let Some(field) = entity.field(&planned.field) else {
                 continue;
             };
-            let cells = rows.iter().map(|r| r.cell(planned.column).trim());
+            let cells = rows.iter().map(|r| trim(r.cell(planned.column)));
             match field.field_type {
                 FieldType::Date => {
                     planned.date_order = match format {
@@ -124,7 +124,7 @@ impl ImportPlan {
         for (i, field) in self.entity.key_fields().enumerate() {
             let planned = self.columns.iter().find(|c| c.field == field.id)?;
             let raw = row.cells.get(planned.column)?;
-            if raw.trim().is_empty() {
+            if trim(raw).is_empty() {
                 return None;
             }
             let rule = date_rule(self.settings.date_format, planned.date_order);

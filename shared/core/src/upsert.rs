@@ -68,7 +68,11 @@ pub fn decide(
         return Decision::Apply {
             result: RowResult::Created,
             write: Some(StoredRecord {
-                values: incoming.values.clone(),
+                values: incoming
+                    .values
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.clone()))
+                    .collect(),
                 created_by: origin.clone(),
                 updated_by: None,
             }),
@@ -89,7 +93,12 @@ pub fn decide(
         };
     }
     let mut values = stored.values.clone();
-    values.extend(incoming.values.iter().map(|(k, v)| (k.clone(), v.clone())));
+    values.extend(
+        incoming
+            .values
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone())),
+    );
     if settings.blank_on_update == BlankPolicy::Clear {
         for field in &incoming.blanks {
             values.remove(field);
@@ -132,7 +141,7 @@ mod tests {
             key: "a@example.com".into(),
             values: values
                 .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .map(|(k, v)| (k.to_string().into(), v.to_string()))
                 .collect(),
             blanks: blanks.iter().map(|b| b.to_string()).collect(),
         }

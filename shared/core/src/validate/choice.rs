@@ -1,12 +1,12 @@
 //! Fixed choices: catalog enums and yes/no fields.
 
-use super::{loose_eq, quoted, Rejection};
+use super::{loose_eq, quoted, trim, Rejection};
 use crate::catalog::EnumValue;
 use crate::validate::ErrorCode;
 
 /// Matches the canonical value or a synonym, ignoring case and whitespace.
 pub fn normalize_choice(raw: &str, values: &[EnumValue]) -> Result<String, Rejection> {
-    let value = raw.trim();
+    let value = trim(raw);
     let found = values.iter().find(|v| {
         loose_eq(value, v.value, false) || v.synonyms.iter().any(|s| loose_eq(value, s, false))
     });
@@ -31,7 +31,7 @@ const FALSE: &[&str] = &["n", "no", "false", "0"];
 
 /// Y/N, Yes/No, True/False, 1/0 → `true`/`false`.
 pub fn normalize_boolean(raw: &str) -> Result<String, Rejection> {
-    let value = raw.trim();
+    let value = trim(raw);
     let is = |words: &[&str]| words.iter().any(|w| w.eq_ignore_ascii_case(value));
     if is(TRUE) {
         Ok("true".to_string())

@@ -4,7 +4,7 @@
 //! the whole column (see [`crate::plan::ImportPlan::profile`]) or the value
 //! itself settles the day/month order, or the cell fails as ambiguous.
 
-use super::{quoted, Rejection};
+use super::{quoted, trim, Rejection};
 use crate::plan::DateOrder;
 use crate::validate::ErrorCode;
 use chrono::NaiveDate;
@@ -45,7 +45,7 @@ const MONTHS: [&str; 12] = [
 ];
 
 pub fn normalize_date(raw: &str, rule: DateRule) -> Result<String, Rejection> {
-    let value = raw.trim();
+    let value = trim(raw);
     if let Some((y, m, d)) = iso_parts(value) {
         return ymd(value, y, m, d, None);
     }
@@ -113,7 +113,10 @@ fn iso_parts(value: &str) -> Option<(i32, u32, u32)> {
     if sep != b'-' && sep != b'/' {
         return None;
     }
-    let date_end = value.find(['T', ' ']).unwrap_or(value.len());
+    let date_end = bytes
+        .iter()
+        .position(|&b| b == b'T' || b == b' ')
+        .unwrap_or(value.len());
     let (date, time) = value.split_at(date_end);
     if !time.is_empty() && !is_time(&time[1..]) {
         return None;
@@ -232,7 +235,7 @@ fn ymd(
     read_as: Option<&str>,
 ) -> Result<String, Rejection> {
     if year >= 1000 && NaiveDate::from_ymd_opt(year, month, day).is_some() {
-        return Ok(format!("{year:04}-{month:02}-{day:02}"));
+        return Ok(iso(year, month, day));
     }
     let how = read_as.map_or(String::new(), |r| format!(" when read as {r}"));
     Err(Rejection::new(
@@ -243,6 +246,24 @@ fn ymd(
             quoted(value)
         ),
     ))
+}
+
+/// `YYYY-MM-DD` for a real date with a four-digit year, without the
+/// formatting machinery (this runs for every date cell).
+fn iso(year: i32, month: u32, day: u32) -> String {
+    fn push(out: &mut String, n: u32, width: u32) {
+        for p in (0..width).rev() {
+            let digit = (n / 10u32.pow(p)) % 10;
+            out.push(char::from(b'0' + digit as u8));
+        }
+    }
+    let mut out = String::with_capacity(10);
+    push(&mut out, year.unsigned_abs(), 4);
+    out.push('-');
+    push(&mut out, month, 2);
+    out.push('-');
+    push(&mut out, day, 2);
+    out
 }
 
 fn ambiguous(value: &str, first: u32, second: u32, year: i32) -> Rejection {

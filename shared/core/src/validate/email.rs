@@ -2,14 +2,19 @@
 //! hold work addresses; quoted local parts and IP-literal domains are
 //! rejected on purpose because they are almost always typos.
 
-use super::{quoted, Rejection};
+use super::{quoted, trim, Rejection};
 use crate::validate::ErrorCode;
 
 /// Trimmed and lower-cased, so `Jane@X.com` and `jane@x.com` are one person.
 pub fn normalize_email(raw: &str) -> Result<String, Rejection> {
-    let value = raw.trim();
+    let value = trim(raw);
     if is_valid_email(value) {
-        Ok(value.to_lowercase())
+        // ASCII lower-casing is the same and skips the Unicode tables.
+        Ok(if value.is_ascii() {
+            value.to_ascii_lowercase()
+        } else {
+            value.to_lowercase()
+        })
     } else {
         Err(Rejection::new(
             ErrorCode::InvalidEmail,

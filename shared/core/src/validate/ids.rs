@@ -1,6 +1,6 @@
 //! Healthcare registry numbers: NPI and DEA, with their check digits.
 
-use super::{quoted, Rejection};
+use super::{quoted, trim, Rejection};
 use crate::checksum::{dea_digits_are_valid, npi_is_valid};
 use crate::validate::ErrorCode;
 
@@ -8,7 +8,7 @@ use crate::validate::ErrorCode;
 const DEA_REGISTRANT_TYPES: &[u8] = b"ABCDEFGHJKLMPRSTUX";
 
 pub fn normalize_npi(raw: &str) -> Result<String, Rejection> {
-    let value = raw.trim();
+    let value = trim(raw);
     if npi_is_valid(value) {
         return Ok(value.to_string());
     }
@@ -31,7 +31,7 @@ pub fn normalize_npi(raw: &str) -> Result<String, Rejection> {
 /// Two letters (registrant type, then the first letter of the registrant's
 /// last name or `9`) and seven digits whose last one is a check digit.
 pub fn normalize_dea(raw: &str) -> Result<String, Rejection> {
-    let value = raw.trim().to_ascii_uppercase();
+    let value = trim(raw).to_ascii_uppercase();
     let b = value.as_bytes();
     let why = if b.len() != 9 {
         Some("a DEA number has 2 letters and 7 digits, like AB1234563")
@@ -50,7 +50,7 @@ pub fn normalize_dea(raw: &str) -> Result<String, Rejection> {
         None => Ok(value),
         Some(why) => Err(Rejection::new(
             ErrorCode::InvalidDea,
-            format!("{} is not a valid DEA number: {why}", quoted(raw.trim())),
+            format!("{} is not a valid DEA number: {why}", quoted(trim(raw))),
         )),
     }
 }

@@ -6,14 +6,14 @@
 //! files hold: NANP numbers in any punctuation, and international numbers
 //! already written with `+`.
 
-use super::{quoted, Rejection};
+use super::{quoted, trim, Rejection};
 use crate::validate::ErrorCode;
 
 /// At most 15 digits in E.164; a little room to report longer inputs.
 const MAX_DIGITS: usize = 15;
 
 pub fn normalize_phone(raw: &str) -> Result<String, Rejection> {
-    let value = raw.trim();
+    let value = trim(raw);
     // `x123`, `ext 123` and `ext. 123` all contain an x.
     if value.bytes().any(|b| b == b'x' || b == b'X') {
         return Err(invalid(
@@ -47,10 +47,16 @@ pub fn normalize_phone(raw: &str) -> Result<String, Rejection> {
         }
     }
     let digits = &digits[..len];
-    let as_str = |d: &[u8]| String::from_utf8_lossy(d).into_owned();
+    // The digits are ASCII: build the result without formatting machinery.
+    let e164 = |prefix: &str, d: &[u8]| {
+        let mut out = String::with_capacity(prefix.len() + d.len());
+        out.push_str(prefix);
+        out.extend(d.iter().map(|&b| char::from(b)));
+        out
+    };
     if international {
         if (8..=MAX_DIGITS).contains(&len) && digits[0] != b'0' {
-            return Ok(format!("+{}", as_str(digits)));
+            return Ok(e164("+", digits));
         }
         return Err(invalid(
             value,
@@ -74,7 +80,7 @@ pub fn normalize_phone(raw: &str) -> Result<String, Rejection> {
             "a US area code and exchange cannot start with 0 or 1",
         ));
     }
-    Ok(format!("+1{}", as_str(national)))
+    Ok(e164("+1", national))
 }
 
 fn invalid(value: &str, why: &str) -> Rejection {

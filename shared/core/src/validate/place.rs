@@ -1,6 +1,6 @@
 //! US states, ZIP codes and countries.
 
-use super::{loose_eq, quoted, Rejection};
+use super::{loose_eq, quoted, trim, Rejection};
 use crate::validate::ErrorCode;
 
 /// USPS codes: the 50 states, DC, the territories and the military "states".
@@ -207,7 +207,7 @@ const COUNTRIES: &[(&str, &str)] = &[
 
 /// A USPS code or a state's name, case-insensitive → the code.
 pub fn normalize_state(raw: &str) -> Result<String, Rejection> {
-    let value = raw.trim();
+    let value = trim(raw);
     lookup(STATES, value, false)
         .map(str::to_string)
         .ok_or_else(|| {
@@ -224,7 +224,7 @@ pub fn normalize_state(raw: &str) -> Result<String, Rejection> {
 
 /// An ISO alpha-2 code or a common name → the code.
 pub fn normalize_country(raw: &str) -> Result<String, Rejection> {
-    let value = raw.trim();
+    let value = trim(raw);
     lookup(COUNTRIES, value, true)
         .map(str::to_string)
         .ok_or_else(|| {
@@ -256,7 +256,7 @@ fn lookup(table: &[(&'static str, &str)], value: &str, ignore_dots: bool) -> Opt
 
 /// `12345` or `12345-6789`; nine bare digits get their dash.
 pub fn normalize_zip(raw: &str) -> Result<String, Rejection> {
-    let value = raw.trim();
+    let value = trim(raw);
     let b = value.as_bytes();
     let digits = |s: &[u8]| s.iter().all(u8::is_ascii_digit);
     match b.len() {

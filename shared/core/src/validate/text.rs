@@ -1,18 +1,20 @@
 //! Free text and identifiers.
 
-use super::{quoted, Rejection};
+use super::{quoted, trim, Rejection};
 use crate::validate::{ErrorCode, WarningCode};
 
 /// Trimmed text of at most `max_len` characters; tab and line breaks are
 /// kept because admins paste addresses and notes with them.
 pub fn normalize_text(raw: &str, max_len: usize) -> Result<String, Rejection> {
-    let value = raw.trim();
+    let value = trim(raw);
     check_length(value, max_len)?;
-    if let Some(c) = value
-        .chars()
-        .find(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
-    {
-        return Err(control_characters(value, c));
+    if may_hold_control(value) {
+        if let Some(c) = value
+            .chars()
+            .find(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+        {
+            return Err(control_characters(value, c));
+        }
     }
     Ok(value.to_string())
 }
@@ -20,12 +22,20 @@ pub fn normalize_text(raw: &str, max_len: usize) -> Result<String, Rejection> {
 /// An identifier: trimmed, at most `max_len` characters, no control
 /// characters at all (not even tabs, which would never be typed in one).
 pub fn normalize_id(raw: &str, max_len: usize) -> Result<String, Rejection> {
-    let value = raw.trim();
+    let value = trim(raw);
     check_length(value, max_len)?;
-    if let Some(c) = value.chars().find(|c| c.is_control()) {
-        return Err(control_characters(value, c));
+    if may_hold_control(value) {
+        if let Some(c) = value.chars().find(|c| c.is_control()) {
+            return Err(control_characters(value, c));
+        }
     }
     Ok(value.to_string())
+}
+
+/// A byte scan that rules out control characters (C0, DEL and C1, whose
+/// UTF-8 starts with 0xC2) before the slower search by character.
+fn may_hold_control(value: &str) -> bool {
+    value.bytes().any(|b| b < 0x20 || b == 0x7F || b == 0xC2)
 }
 
 /// What a spreadsheet may have done to an identifier that still imports.
@@ -59,9 +69,10 @@ pub fn id_warning(value: &str, id_width: Option<u8>) -> Option<(WarningCode, Str
 /// `1.23E+10`, `4E9`, `1.2e-3`: a mantissa of digits with an optional
 /// fraction, an `E`, an optional sign and an exponent of digits.
 pub fn looks_scientific(value: &str) -> bool {
-    let Some((mantissa, exponent)) = value.split_once(['E', 'e']) else {
+    let Some(at) = value.bytes().position(|b| b == b'E' || b == b'e') else {
         return false;
     };
+    let (mantissa, exponent) = (&value[..at], &value[at + 1..]);
     let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
     let exponent = exponent.strip_prefix(['+', '-']).unwrap_or(exponent);
     !whole.is_empty()
