@@ -19,6 +19,15 @@ enum Command {
     Dev(dev::DevArgs),
     /// Import a file through the running local stack and report the outcome.
     Demo(demo::DemoArgs),
+    /// Write a generated employees CSV of about the given size (for
+    /// measuring imports end to end).
+    Sample {
+        /// Size in bytes; the file stops a row short of it.
+        #[arg(long, default_value_t = 10_000_000)]
+        bytes: usize,
+        #[arg(long, default_value = "sample-employees.csv")]
+        out: std::path::PathBuf,
+    },
 }
 
 #[tokio::main]
@@ -33,5 +42,11 @@ async fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Command::Dev(args) => dev::run(args).await,
         Command::Demo(args) => demo::run(args).await,
+        Command::Sample { bytes, out } => {
+            let csv = dic_core::sample::employees_csv(bytes);
+            std::fs::write(&out, &csv)?;
+            println!("{}: {} bytes", out.display(), csv.len());
+            Ok(())
+        }
     }
 }

@@ -22,6 +22,7 @@ pub mod mapping;
 pub mod plan;
 pub mod prepare;
 pub mod row;
+pub mod sample;
 pub mod table;
 pub mod template;
 pub mod upsert;
