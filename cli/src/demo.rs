@@ -11,7 +11,7 @@ use dic_aws::keys::upload_key;
 use dic_aws::model::{now, ImportRecord, ImportSource};
 use dic_aws::Deps;
 use dic_core::mapping::suggested_mapping;
-use dic_core::prepare::analyze;
+use dic_core::prepare::{analyze, FileFormat};
 use dic_core::Entity;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::PathBuf;
@@ -158,6 +158,16 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+fn describe(format: FileFormat) -> String {
+    match format {
+        FileFormat::Xlsx => "XLSX".to_string(),
+        FileFormat::Csv {
+            encoding,
+            delimiter,
+        } => format!("CSV, {encoding:?}, {delimiter:?}-separated"),
+    }
 }
 
 /// The resource names `dic dev` wrote, else the standard environment.

@@ -113,7 +113,8 @@ impl ImportStore {
             .put_item()
             .table_name(&self.table)
             .set_item(Some(item))
-            .condition_expression("attribute_not_exists(pk)")
+            .condition_expression("attribute_not_exists(#pk)")
+            .expression_attribute_names("#pk", "pk")
             .send()
             .await;
         match result {
@@ -154,12 +155,16 @@ impl ImportStore {
             .update_item()
             .table_name(&self.table)
             .set_key(Some(self.key(company_id, import_id, k::META)))
-            .update_expression("SET split_claimed_at = :now, updated_at = :now_text")
+            .update_expression("SET #split_claimed_at = :now, #updated_at = :now_text")
             .condition_expression(
-                "attribute_exists(pk) AND attribute_not_exists(split_done) \
-                 AND (attribute_not_exists(split_claimed_at) OR split_claimed_at < :stale) \
+                "attribute_exists(#pk) AND attribute_not_exists(#split_done) \
+                 AND (attribute_not_exists(#split_claimed_at) OR #split_claimed_at < :stale) \
                  AND #status IN (:pending, :uploaded, :in_progress)",
             )
+            .expression_attribute_names("#split_claimed_at", "split_claimed_at")
+            .expression_attribute_names("#updated_at", "updated_at")
+            .expression_attribute_names("#pk", "pk")
+            .expression_attribute_names("#split_done", "split_done")
             .expression_attribute_names("#status", "status")
             .expression_attribute_values(":now", n(now.timestamp()))
             .expression_attribute_values(":now_text", s(crate::model::now()))
@@ -182,8 +187,10 @@ impl ImportStore {
             .update_item()
             .table_name(&self.table)
             .set_key(Some(self.key(company_id, import_id, k::META)))
-            .update_expression("REMOVE split_claimed_at")
-            .condition_expression("attribute_exists(pk)")
+            .update_expression("REMOVE #split_claimed_at")
+            .condition_expression("attribute_exists(#pk)")
+            .expression_attribute_names("#split_claimed_at", "split_claimed_at")
+            .expression_attribute_names("#pk", "pk")
             .send()
             .await
             .map_err(aws("UpdateItem release split"))?;
@@ -203,8 +210,11 @@ impl ImportStore {
             .table_name(&self.table)
             .set_key(Some(self.key(company_id, import_id, k::META)))
             .update_expression(
-                "SET analysis = :analysis, #status = :uploaded, updated_at = :now REMOVE split_claimed_at",
+                "SET #analysis = :analysis, #status = :uploaded, #updated_at = :now REMOVE #split_claimed_at",
             )
+            .expression_attribute_names("#analysis", "analysis")
+            .expression_attribute_names("#updated_at", "updated_at")
+            .expression_attribute_names("#split_claimed_at", "split_claimed_at")
             .expression_attribute_names("#status", "status")
             .expression_attribute_values(":analysis", serde_dynamo::to_attribute_value(analysis)?)
             .expression_attribute_values(":uploaded", s(ImportStatus::Uploaded.as_str()))
@@ -227,8 +237,12 @@ impl ImportStore {
             .update_item()
             .table_name(&self.table)
             .set_key(Some(self.key(company_id, import_id, k::META)))
-            .update_expression("SET mapping = :mapping, settings = :settings, updated_at = :now")
-            .condition_expression("attribute_exists(pk)")
+            .update_expression("SET #mapping = :mapping, #settings = :settings, #updated_at = :now")
+            .condition_expression("attribute_exists(#pk)")
+            .expression_attribute_names("#mapping", "mapping")
+            .expression_attribute_names("#settings", "settings")
+            .expression_attribute_names("#updated_at", "updated_at")
+            .expression_attribute_names("#pk", "pk")
             .expression_attribute_values(":mapping", serde_dynamo::to_attribute_value(mapping)?)
             .expression_attribute_values(":settings", serde_dynamo::to_attribute_value(settings)?)
             .expression_attribute_values(":now", s(crate::model::now()))
@@ -254,10 +268,17 @@ impl ImportStore {
             .table_name(&self.table)
             .set_key(Some(self.key(company_id, import_id, k::META)))
             .update_expression(
-                "SET #status = :failed, reason = :reason, reason_code = :code, finished_at = :now, \
-                 updated_at = :now, split_done = :true REMOVE split_claimed_at",
+                "SET #status = :failed, #reason = :reason, #reason_code = :code, #finished_at = :now, \
+                 #updated_at = :now, #split_done = :true REMOVE #split_claimed_at",
             )
-            .condition_expression("attribute_exists(pk) AND NOT #status IN (:finished, :with_errors, :failed)")
+            .condition_expression("attribute_exists(#pk) AND NOT #status IN (:finished, :with_errors, :failed)")
+            .expression_attribute_names("#reason", "reason")
+            .expression_attribute_names("#reason_code", "reason_code")
+            .expression_attribute_names("#finished_at", "finished_at")
+            .expression_attribute_names("#updated_at", "updated_at")
+            .expression_attribute_names("#split_done", "split_done")
+            .expression_attribute_names("#split_claimed_at", "split_claimed_at")
+            .expression_attribute_names("#pk", "pk")
             .expression_attribute_names("#status", "status")
             .expression_attribute_values(":failed", s(ImportStatus::Failed.as_str()))
             .expression_attribute_values(":finished", s(ImportStatus::Finished.as_str()))
@@ -290,12 +311,22 @@ impl ImportStore {
             .table_name(&self.table)
             .set_key(Some(self.key(company_id, import_id, k::META)))
             .update_expression(
-                "SET #status = :in_progress, rows_total = :rows, chunk_count = :chunks, analysis = :analysis, \
-                 updated_at = :now, created = if_not_exists(created, :zero), updated = if_not_exists(updated, :zero), \
-                 unchanged = if_not_exists(unchanged, :zero), failed = if_not_exists(failed, :zero), \
-                 chunks_done = if_not_exists(chunks_done, :zero)",
+                "SET #status = :in_progress, #rows_total = :rows, #chunk_count = :chunks, #analysis = :analysis, \
+                 #updated_at = :now, #created = if_not_exists(#created, :zero), #updated = if_not_exists(#updated, :zero), \
+                 #unchanged = if_not_exists(#unchanged, :zero), #failed = if_not_exists(#failed, :zero), \
+                 #chunks_done = if_not_exists(#chunks_done, :zero)",
             )
-            .condition_expression("attribute_exists(pk)")
+            .condition_expression("attribute_exists(#pk)")
+            .expression_attribute_names("#rows_total", "rows_total")
+            .expression_attribute_names("#chunk_count", "chunk_count")
+            .expression_attribute_names("#analysis", "analysis")
+            .expression_attribute_names("#updated_at", "updated_at")
+            .expression_attribute_names("#created", "created")
+            .expression_attribute_names("#updated", "updated")
+            .expression_attribute_names("#unchanged", "unchanged")
+            .expression_attribute_names("#failed", "failed")
+            .expression_attribute_names("#chunks_done", "chunks_done")
+            .expression_attribute_names("#pk", "pk")
             .expression_attribute_names("#status", "status")
             .expression_attribute_values(":in_progress", s(ImportStatus::InProgress.as_str()))
             .expression_attribute_values(":rows", n(rows_total))
@@ -315,7 +346,9 @@ impl ImportStore {
             .update_item()
             .table_name(&self.table)
             .set_key(Some(self.key(company_id, import_id, k::META)))
-            .update_expression("SET split_done = :true REMOVE split_claimed_at")
+            .update_expression("SET #split_done = :true REMOVE #split_claimed_at")
+            .expression_attribute_names("#split_done", "split_done")
+            .expression_attribute_names("#split_claimed_at", "split_claimed_at")
             .expression_attribute_values(":true", AttributeValue::Bool(true))
             .send()
             .await
@@ -339,7 +372,8 @@ impl ImportStore {
                 &k::chunk_marker(chunk_index),
             )))
             .consistent_read(true)
-            .projection_expression("pk")
+            .projection_expression("#pk")
+            .expression_attribute_names("#pk", "pk")
             .send()
             .await
             .map_err(aws("GetItem chunk marker"))?;
@@ -361,7 +395,8 @@ impl ImportStore {
         let put = Put::builder()
             .table_name(&self.table)
             .set_item(Some(marker))
-            .condition_expression("attribute_not_exists(pk)")
+            .condition_expression("attribute_not_exists(#pk)")
+            .expression_attribute_names("#pk", "pk")
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::None)
             .build()
             .map_err(aws("TransactWriteItems marker"))?;
@@ -369,9 +404,16 @@ impl ImportStore {
             .table_name(&self.table)
             .set_key(Some(self.key(company_id, import_id, k::META)))
             .update_expression(
-                "ADD created :c, updated :u, unchanged :n, failed :f, chunks_done :one SET updated_at = :now",
+                "ADD #created :c, #updated :u, #unchanged :n, #failed :f, #chunks_done :one SET #updated_at = :now",
             )
-            .condition_expression("attribute_exists(pk)")
+            .condition_expression("attribute_exists(#pk)")
+            .expression_attribute_names("#created", "created")
+            .expression_attribute_names("#updated", "updated")
+            .expression_attribute_names("#unchanged", "unchanged")
+            .expression_attribute_names("#failed", "failed")
+            .expression_attribute_names("#chunks_done", "chunks_done")
+            .expression_attribute_names("#updated_at", "updated_at")
+            .expression_attribute_names("#pk", "pk")
             .expression_attribute_values(":c", n(tally.created))
             .expression_attribute_values(":u", n(tally.updated))
             .expression_attribute_values(":n", n(tally.unchanged))
@@ -436,8 +478,12 @@ impl ImportStore {
             .update_item()
             .table_name(&self.table)
             .set_key(Some(self.key(company_id, import_id, k::META)))
-            .update_expression("SET #status = :final, finished_at = :now, updated_at = :now")
-            .condition_expression("#status = :in_progress AND chunks_done = chunk_count")
+            .update_expression("SET #status = :final, #finished_at = :now, #updated_at = :now")
+            .condition_expression("#status = :in_progress AND #chunks_done = #chunk_count")
+            .expression_attribute_names("#finished_at", "finished_at")
+            .expression_attribute_names("#updated_at", "updated_at")
+            .expression_attribute_names("#chunks_done", "chunks_done")
+            .expression_attribute_names("#chunk_count", "chunk_count")
             .expression_attribute_names("#status", "status")
             .expression_attribute_values(":final", s(status.as_str()))
             .expression_attribute_values(":in_progress", s(ImportStatus::InProgress.as_str()))
@@ -519,7 +565,9 @@ impl ImportStore {
             .client
             .query()
             .table_name(&self.table)
-            .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
+            .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
+            .expression_attribute_names("#pk", "pk")
+            .expression_attribute_names("#sk", "sk")
             .expression_attribute_values(":pk", s(k::pk(company_id, import_id)))
             .expression_attribute_values(":prefix", s(prefix))
             .consistent_read(true)
@@ -545,7 +593,8 @@ impl ImportStore {
             .query()
             .table_name(&self.table)
             .index_name("by_company")
-            .key_condition_expression("gsi1pk = :company")
+            .key_condition_expression("#gsi1pk = :company")
+            .expression_attribute_names("#gsi1pk", "gsi1pk")
             .expression_attribute_values(":company", s(k::company(company_id)))
             .scan_index_forward(false)
             .limit(limit)
