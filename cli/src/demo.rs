@@ -56,11 +56,11 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     let (analysis, _) = analyze(args.entity, &bytes).map_err(|e| anyhow::anyhow!("{e}"))?;
     let mapping = suggested_mapping(&analysis.suggestions, ACCEPT_CONFIDENCE);
     println!(
-        "{} ({} bytes, {} rows, {:?})",
+        "{} ({} bytes, {} rows, {})",
         file_name,
         bytes.len(),
         analysis.row_count,
-        analysis.format
+        describe(analysis.format)
     );
     for s in &analysis.suggestions {
         match &s.field {
