@@ -529,14 +529,7 @@ impl ImportStore {
         company_id: &str,
         import_id: &str,
     ) -> Result<Vec<FailedRowLog>, StoreError> {
-        let items = self
-            .query_prefix(company_id, import_id, k::FAILED_PREFIX)
-            .await?;
-        let mut rows = Vec::with_capacity(items.len());
-        for item in items {
-            rows.push(serde_json::from_str(log_text(&item)?)?);
-        }
-        Ok(rows)
+        self.logs(company_id, import_id, k::FAILED_PREFIX).await
     }
 
     /// Every chunk's compact log of successful rows.
@@ -545,9 +538,16 @@ impl ImportStore {
         company_id: &str,
         import_id: &str,
     ) -> Result<Vec<ChunkLog>, StoreError> {
-        let items = self
-            .query_prefix(company_id, import_id, k::CHUNK_LOG_PREFIX)
-            .await?;
+        self.logs(company_id, import_id, k::CHUNK_LOG_PREFIX).await
+    }
+
+    async fn logs<T: serde::de::DeserializeOwned>(
+        &self,
+        company_id: &str,
+        import_id: &str,
+        prefix: &str,
+    ) -> Result<Vec<T>, StoreError> {
+        let items = self.query_prefix(company_id, import_id, prefix).await?;
         let mut logs = Vec::with_capacity(items.len());
         for item in items {
             logs.push(serde_json::from_str(log_text(&item)?)?);
