@@ -4,10 +4,14 @@
 use crate::deps::Deps;
 use crate::error::StoreError;
 use crate::imports::{ChunkLog, FailedRowLog, Tally};
-use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
+use crate::process::failed_item;
+use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use dic_core::chunk::ChunkMessage;
 use dic_core::validate::{ErrorCode, RowError};
 use tracing::{error, info, warn};
+
+const DEAD_ROW_MESSAGE: &str = "this row could not be processed after several attempts; \
+     import it again (the rows that did import are not affected)";
 
 pub async fn count_dead_chunks(event: SqsEvent, deps: &Deps) -> SqsBatchResponse {
     let mut batch_item_failures = Vec::new();
@@ -20,9 +24,7 @@ pub async fn count_dead_chunks(event: SqsEvent, deps: &Deps) -> SqsBatchResponse
         };
         if let Err(err) = count_dead_chunk(&chunk, deps).await {
             error!(import_id = %chunk.import_id, chunk = chunk.chunk_index, %err, "dead chunk not counted yet");
-            batch_item_failures.push(BatchItemFailure {
-                item_identifier: message.message_id.clone().unwrap_or_default(),
-            });
+            batch_item_failures.push(failed_item(message));
         }
     }
     SqsBatchResponse {
@@ -45,16 +47,11 @@ pub async fn count_dead_chunk(chunk: &ChunkMessage, deps: &Deps) -> Result<(), S
                 row: row.row.number,
                 chunk_index: chunk.chunk_index,
                 cells: row.row.cells.clone(),
-                errors: vec![RowError {
-                    code: ErrorCode::ProcessingFailed,
-                    column: None,
-                    header: None,
-                    field: None,
-                    value: String::new(),
-                    message: "this row could not be processed after several attempts; \
-                              import it again (the rows that did import are not affected)"
-                        .to_string(),
-                }],
+                errors: vec![RowError::for_row(
+                    ErrorCode::ProcessingFailed,
+                    String::new(),
+                    DEAD_ROW_MESSAGE.to_string(),
+                )],
                 warnings: Vec::new(),
             })
             .collect();

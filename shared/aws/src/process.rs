@@ -28,12 +28,17 @@ pub async fn process_chunk_batch(event: SqsEvent, deps: &Deps) -> SqsBatchRespon
         .iter()
         .zip(results)
         .filter(|(_, ok)| !ok)
-        .map(|(message, _)| BatchItemFailure {
-            item_identifier: message.message_id.clone().unwrap_or_default(),
-        })
+        .map(|(message, _)| failed_item(message))
         .collect();
     SqsBatchResponse {
         batch_item_failures,
+    }
+}
+
+/// Reports a message as failed, for SQS to deliver again (or dead-letter).
+pub(crate) fn failed_item(message: &SqsMessage) -> BatchItemFailure {
+    BatchItemFailure {
+        item_identifier: message.message_id.clone().unwrap_or_default(),
     }
 }
 
@@ -134,14 +139,7 @@ pub async fn apply_chunk(chunk: &ChunkMessage, deps: &Deps) -> Result<Tally, Sto
                 row: row.row.number,
                 chunk_index: chunk.chunk_index,
                 cells: row.row.cells.clone(),
-                errors: vec![RowError {
-                    code,
-                    column: None,
-                    header: None,
-                    field: None,
-                    value: String::new(),
-                    message,
-                }],
+                errors: vec![RowError::for_row(code, String::new(), message)],
                 warnings,
             }),
         }

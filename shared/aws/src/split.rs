@@ -203,7 +203,7 @@ fn complete_mapping(import: &ImportRecord) -> Option<&Mapping> {
     import
         .mapping
         .as_ref()
-        .filter(|m| !m.0.is_empty() && m.missing_mandatory(import.entity).is_empty())
+        .filter(|m| m.missing_mandatory(import.entity).is_empty())
 }
 
 async fn fail(

@@ -102,9 +102,7 @@ async fn split_batch(batch: SqsEvent, deps: &Deps) -> SqsBatchResponse {
             error!(%err, "split failed; will retry");
             response
                 .batch_item_failures
-                .push(aws_lambda_events::event::sqs::BatchItemFailure {
-                    item_identifier: message.message_id.clone().unwrap_or_default(),
-                });
+                .push(crate::process::failed_item(&message));
         }
     }
     response

@@ -412,13 +412,20 @@ impl<'p> Validator<'p> {
 }
 
 fn row_issue(code: ErrorCode, value: String, message: String) -> RowError {
-    CellIssue {
-        code,
-        column: None,
-        header: None,
-        field: None,
-        value,
-        message,
+    RowError::for_row(code, value, message)
+}
+
+impl RowError {
+    /// A problem of the whole row rather than of one cell.
+    pub fn for_row(code: ErrorCode, value: String, message: String) -> RowError {
+        CellIssue {
+            code,
+            column: None,
+            header: None,
+            field: None,
+            value,
+            message,
+        }
     }
 }
 
