@@ -5,6 +5,7 @@ use crate::error::{aws, StoreError};
 use crate::keys::imports as k;
 use crate::model::{Counters, ImportRecord, ImportStatus};
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;
 use aws_sdk_dynamodb::types::{
     AttributeValue, Put, PutRequest, ReturnValuesOnConditionCheckFailure, TransactWriteItem,
     Update, WriteRequest,
@@ -99,6 +100,14 @@ impl ImportStore {
         ])
     }
 
+    /// An update of the import's status item.
+    fn update_meta(&self, company_id: &str, import_id: &str) -> UpdateItemFluentBuilder {
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(self.key(company_id, import_id, k::META)))
+    }
+
     /// Stores a new import; `false` when one with this id exists already.
     pub async fn create(&self, record: &ImportRecord) -> Result<bool, StoreError> {
         let mut item: HashMap<String, AttributeValue> = serde_dynamo::to_item(record)?;
@@ -151,10 +160,7 @@ impl ImportStore {
         let now = chrono::Utc::now();
         let stale = now - chrono::Duration::from_std(SPLIT_LEASE).unwrap_or_default();
         let result = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(self.key(company_id, import_id, k::META)))
+            .update_meta(company_id, import_id)
             .update_expression("SET #split_claimed_at = :now, #updated_at = :now_text")
             .condition_expression(
                 "attribute_exists(#pk) AND attribute_not_exists(#split_done) \
@@ -183,10 +189,7 @@ impl ImportStore {
 
     /// Gives a claim back after an error, so that a retry may split.
     pub async fn release_split(&self, company_id: &str, import_id: &str) -> Result<(), StoreError> {
-        self.client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(self.key(company_id, import_id, k::META)))
+        self.update_meta(company_id, import_id)
             .update_expression("REMOVE #split_claimed_at")
             .condition_expression("attribute_exists(#pk)")
             .expression_attribute_names("#split_claimed_at", "split_claimed_at")
@@ -205,10 +208,7 @@ impl ImportStore {
         import_id: &str,
         analysis: &Analysis,
     ) -> Result<(), StoreError> {
-        self.client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(self.key(company_id, import_id, k::META)))
+        self.update_meta(company_id, import_id)
             .update_expression(
                 "SET #analysis = :analysis, #status = :uploaded, #updated_at = :now REMOVE #split_claimed_at",
             )
@@ -233,10 +233,7 @@ impl ImportStore {
         mapping: &Mapping,
         settings: &ImportSettings,
     ) -> Result<(), StoreError> {
-        self.client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(self.key(company_id, import_id, k::META)))
+        self.update_meta(company_id, import_id)
             .update_expression("SET #mapping = :mapping, #settings = :settings, #updated_at = :now")
             .condition_expression("attribute_exists(#pk)")
             .expression_attribute_names("#mapping", "mapping")
@@ -262,11 +259,7 @@ impl ImportStore {
         reason: &str,
     ) -> Result<(), StoreError> {
         let now = crate::model::now();
-        let result = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(self.key(company_id, import_id, k::META)))
+        let result = self.update_meta(company_id, import_id)
             .update_expression(
                 "SET #status = :failed, #reason = :reason, #reason_code = :code, #finished_at = :now, \
                  #updated_at = :now, #split_done = :true REMOVE #split_claimed_at",
@@ -306,10 +299,7 @@ impl ImportStore {
         chunk_count: u64,
         analysis: &Analysis,
     ) -> Result<(), StoreError> {
-        self.client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(self.key(company_id, import_id, k::META)))
+        self.update_meta(company_id, import_id)
             .update_expression(
                 "SET #status = :in_progress, #rows_total = :rows, #chunk_count = :chunks, #analysis = :analysis, \
                  #updated_at = :now, #created = if_not_exists(#created, :zero), #updated = if_not_exists(#updated, :zero), \
@@ -342,10 +332,7 @@ impl ImportStore {
 
     /// Marks the split complete: every chunk is on the queue.
     pub async fn split_done(&self, company_id: &str, import_id: &str) -> Result<(), StoreError> {
-        self.client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(self.key(company_id, import_id, k::META)))
+        self.update_meta(company_id, import_id)
             .update_expression("SET #split_done = :true REMOVE #split_claimed_at")
             .expression_attribute_names("#split_done", "split_done")
             .expression_attribute_names("#split_claimed_at", "split_claimed_at")
@@ -474,10 +461,7 @@ impl ImportStore {
         };
         let now = crate::model::now();
         let result = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(self.key(company_id, import_id, k::META)))
+            .update_meta(company_id, import_id)
             .update_expression("SET #status = :final, #finished_at = :now, #updated_at = :now")
             .condition_expression("#status = :in_progress AND #chunks_done = #chunk_count")
             .expression_attribute_names("#finished_at", "finished_at")
