@@ -2,6 +2,9 @@
 
 use anyhow::Context;
 use clap::Args;
+use dic_api::auth::Authenticator;
+use dic_api::serve::serve_loopback;
+use dic_api::AppState;
 use dic_aws::clients::Clients;
 use dic_aws::local::{provision, spawn_host, HostOptions, StackNames};
 use dic_aws::Deps;
@@ -24,6 +27,12 @@ pub struct DevArgs {
     /// The chunk queue's visibility timeout, in seconds.
     #[arg(long, default_value_t = 30)]
     pub visibility_timeout: u32,
+    /// The API's port on 127.0.0.1.
+    #[arg(long, default_value_t = dic_api::serve::LOCAL_PORT)]
+    pub api_port: u16,
+    /// The secret local tokens are signed with (see `dic token`).
+    #[arg(long, env = "DIC_JWT_SECRET", default_value = dic_api::auth::LOCAL_SECRET, hide_env_values = true)]
+    pub jwt_secret: String,
     /// Written once the host serves, with the resource variables in it.
     #[arg(long, default_value = ".local/dev.ready")]
     pub ready_file: PathBuf,
@@ -42,6 +51,16 @@ pub async fn run(args: DevArgs) -> anyhow::Result<()> {
     )?;
     let requests = clients.requests.clone();
     let deps = Arc::new(Deps::new(clients, stack.resources.clone()));
+    let app = dic_api::router(AppState::new(
+        deps.clone(),
+        Authenticator::hs256(&args.jwt_secret),
+    ));
+    let (api_address, api) = serve_loopback(app, args.api_port).await.with_context(|| {
+        format!(
+            "serving the API on 127.0.0.1:{}: is the port taken?",
+            args.api_port
+        )
+    })?;
     let host = spawn_host(
         deps,
         &stack,
@@ -50,17 +69,18 @@ pub async fn run(args: DevArgs) -> anyhow::Result<()> {
             ..HostOptions::default()
         },
     );
-    let vars: String = stack
+    let mut vars: String = stack
         .resources
         .vars()
         .iter()
         .map(|(name, value)| format!("{name}={value}\n"))
         .collect();
+    vars.push_str(&format!("DIC_API_URL=http://{api_address}\n"));
     if let Some(dir) = args.ready_file.parent() {
         std::fs::create_dir_all(dir)?;
     }
     std::fs::write(&args.ready_file, vars).context("writing the ready file")?;
-    info!(bucket = %stack.resources.data_bucket, concurrency = args.concurrency, "local stack serving");
+    info!(bucket = %stack.resources.data_bucket, concurrency = args.concurrency, api = %format!("http://{api_address}"), "local stack serving");
 
     let mut ticker = tokio::time::interval(Duration::from_secs(5));
     let mut reported = 0;
@@ -79,6 +99,7 @@ pub async fn run(args: DevArgs) -> anyhow::Result<()> {
         }
     }
     host.stop();
+    api.abort();
     let _ = std::fs::remove_file(&args.ready_file);
     info!(aws_requests = requests.get(), "local stack stopped");
     Ok(())

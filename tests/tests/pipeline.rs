@@ -369,7 +369,13 @@ async fn a_feed_file_creates_its_import_and_finishes() {
         .await;
     let start = std::time::Instant::now();
     let import = loop {
-        let imports = stack.deps.imports.list(&stack.company, 10).await.unwrap();
+        let imports = stack
+            .deps
+            .imports
+            .list(&stack.company, None, None, 10)
+            .await
+            .unwrap()
+            .0;
         if let Some(import) = imports.into_iter().find(|i| i.status.is_final()) {
             break import;
         }

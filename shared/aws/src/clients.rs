@@ -3,6 +3,11 @@
 //! AWS, LocalStack or moto.
 
 use aws_config::BehaviorVersion;
+use aws_credential_types::provider::error::CredentialsError;
+use aws_credential_types::provider::{
+    future::ProvideCredentials as ProvideCredentialsFuture, ProvideCredentials,
+    SharedCredentialsProvider,
+};
 use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::interceptors::context::BeforeTransmitInterceptorContextRef;
 use aws_smithy_runtime_api::client::interceptors::Intercept;
@@ -18,12 +23,43 @@ pub struct Clients {
     pub sqs: aws_sdk_sqs::Client,
     /// Every HTTP request the clients sent, retries included.
     pub requests: RequestCounter,
+    pub signing: Signing,
+}
+
+/// What signing by hand needs (the upload form's POST policy).
+#[derive(Clone, Debug)]
+pub struct Signing {
+    pub credentials: SharedCredentialsProvider,
+    pub region: String,
+    /// The emulator's endpoint; `None` on AWS.
+    pub endpoint: Option<String>,
+}
+
+impl Signing {
+    /// The bucket's URL for a browser form: path-style on an emulator,
+    /// virtual-hosted on AWS.
+    pub fn bucket_url(&self, bucket: &str) -> String {
+        match &self.endpoint {
+            Some(endpoint) => format!("{}/{bucket}", endpoint.trim_end_matches('/')),
+            None => format!("https://{bucket}.s3.{}.amazonaws.com", self.region),
+        }
+    }
 }
 
 impl Clients {
     pub async fn from_env() -> Clients {
         let shared = aws_config::defaults(BehaviorVersion::latest()).load().await;
         let requests = RequestCounter::default();
+        let signing = Signing {
+            credentials: shared
+                .credentials_provider()
+                .unwrap_or_else(|| SharedCredentialsProvider::new(NoCredentials)),
+            region: shared
+                .region()
+                .map(|r| r.to_string())
+                .unwrap_or_else(|| "us-east-1".to_string()),
+            endpoint: shared.endpoint_url().map(str::to_string),
+        };
         // Path-style addressing: emulators serve one host; AWS accepts it too.
         let s3 = aws_sdk_s3::config::Builder::from(&shared)
             .force_path_style(true)
@@ -40,7 +76,24 @@ impl Clients {
             dynamodb: aws_sdk_dynamodb::Client::from_conf(dynamodb),
             sqs: aws_sdk_sqs::Client::from_conf(sqs),
             requests,
+            signing,
         }
+    }
+}
+
+/// Stands in when no credentials are configured, so that signing fails with
+/// a clear error rather than at start-up.
+#[derive(Debug)]
+struct NoCredentials;
+
+impl ProvideCredentials for NoCredentials {
+    fn provide_credentials<'a>(&'a self) -> ProvideCredentialsFuture<'a>
+    where
+        Self: 'a,
+    {
+        ProvideCredentialsFuture::ready(Err(CredentialsError::not_loaded(
+            "no AWS credentials are configured",
+        )))
     }
 }
 

@@ -1,14 +1,20 @@
 //! Company configuration: templates and connector feeds, one item each,
-//! under the company's partition.
+//! under the company's partition. A template's name is held by a second
+//! item, written in the same transaction, so names stay unique per company
+//! and entity even when two admins save at once.
 
 use crate::error::{aws, StoreError};
 use crate::model::FeedConfig;
-use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem};
 use aws_sdk_dynamodb::Client;
 use dic_core::template::Template;
+use dic_core::Entity;
 use serde::de::DeserializeOwned;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
+
+type Item = HashMap<String, AttributeValue>;
 
 /// Items of one kind (`T#` templates, `F#` feeds) in a company's partition.
 #[derive(Clone, Debug)]
@@ -18,18 +24,30 @@ struct CompanyItems {
     kind: &'static str,
 }
 
+fn key(company_id: &str, sk: String) -> Item {
+    HashMap::from([
+        (
+            "pk".to_string(),
+            AttributeValue::S(format!("C#{company_id}")),
+        ),
+        ("sk".to_string(), AttributeValue::S(sk)),
+    ])
+}
+
 impl CompanyItems {
-    fn key(&self, company_id: &str, id: &str) -> HashMap<String, AttributeValue> {
-        HashMap::from([
-            (
-                "pk".to_string(),
-                AttributeValue::S(format!("C#{company_id}")),
-            ),
-            (
-                "sk".to_string(),
-                AttributeValue::S(format!("{}{id}", self.kind)),
-            ),
-        ])
+    fn key(&self, company_id: &str, id: &str) -> Item {
+        key(company_id, format!("{}{id}", self.kind))
+    }
+
+    fn item<T: Serialize>(
+        &self,
+        company_id: &str,
+        id: &str,
+        value: &T,
+    ) -> Result<Item, StoreError> {
+        let mut item: Item = serde_dynamo::to_item(value)?;
+        item.extend(self.key(company_id, id));
+        Ok(item)
     }
 
     async fn put<T: Serialize>(
@@ -38,12 +56,10 @@ impl CompanyItems {
         id: &str,
         value: &T,
     ) -> Result<(), StoreError> {
-        let mut item: HashMap<String, AttributeValue> = serde_dynamo::to_item(value)?;
-        item.extend(self.key(company_id, id));
         self.client
             .put_item()
             .table_name(&self.table)
-            .set_item(Some(item))
+            .set_item(Some(self.item(company_id, id, value)?))
             .send()
             .await
             .map_err(aws("PutItem configuration"))?;
@@ -60,6 +76,7 @@ impl CompanyItems {
             .get_item()
             .table_name(&self.table)
             .set_key(Some(self.key(company_id, id)))
+            .consistent_read(true)
             .send()
             .await
             .map_err(aws("GetItem configuration"))?;
@@ -68,10 +85,81 @@ impl CompanyItems {
             None => None,
         })
     }
+
+    /// Every item of this kind in the company's partition.
+    async fn list<T: DeserializeOwned>(&self, company_id: &str) -> Result<Vec<T>, StoreError> {
+        let items = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("#pk = :pk AND begins_with(#sk, :kind)")
+            .expression_attribute_names("#pk", "pk")
+            .expression_attribute_names("#sk", "sk")
+            .expression_attribute_values(":pk", AttributeValue::S(format!("C#{company_id}")))
+            .expression_attribute_values(":kind", AttributeValue::S(self.kind.to_string()))
+            .consistent_read(true)
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Vec<_>>()
+            .await;
+        items
+            .into_iter()
+            .map(|item| {
+                Ok(serde_dynamo::from_item(
+                    item.map_err(aws("Query configuration"))?,
+                )?)
+            })
+            .collect()
+    }
+
+    /// `false` when there was nothing to delete.
+    async fn delete(&self, company_id: &str, id: &str) -> Result<bool, StoreError> {
+        let out = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(self.key(company_id, id)))
+            .return_values(aws_sdk_dynamodb::types::ReturnValue::AllOld)
+            .send()
+            .await
+            .map_err(aws("DeleteItem configuration"))?;
+        Ok(out.attributes.is_some_and(|a| !a.is_empty()))
+    }
+}
+
+/// A template as saved: the engine's template plus its id and times.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SavedTemplate {
+    pub template_id: String,
+    #[serde(flatten)]
+    pub template: Template,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// Why a template could not be saved.
+#[derive(Debug, thiserror::Error)]
+pub enum SaveError {
+    #[error("a {entity} template named {name:?} exists already: choose another name, or update that template")]
+    NameTaken { entity: Entity, name: String },
+    #[error("no such template")]
+    NotFound,
+    #[error(transparent)]
+    Store(#[from] StoreError),
 }
 
 #[derive(Clone, Debug)]
 pub struct TemplateStore(CompanyItems);
+
+/// The name item's sort key: names compare without case or outer spaces.
+fn name_key(template: &Template) -> String {
+    format!(
+        "N#{}#{}",
+        template.entity,
+        template.name.trim().to_lowercase()
+    )
+}
 
 impl TemplateStore {
     pub fn new(client: Client, table: String) -> TemplateStore {
@@ -82,21 +170,160 @@ impl TemplateStore {
         })
     }
 
-    pub async fn put(
-        &self,
-        company_id: &str,
-        template_id: &str,
-        template: &Template,
-    ) -> Result<(), StoreError> {
-        self.0.put(company_id, template_id, template).await
-    }
-
     pub async fn get(
         &self,
         company_id: &str,
         template_id: &str,
-    ) -> Result<Option<Template>, StoreError> {
+    ) -> Result<Option<SavedTemplate>, StoreError> {
         self.0.get(company_id, template_id).await
+    }
+
+    /// The company's templates, by name.
+    pub async fn list(&self, company_id: &str) -> Result<Vec<SavedTemplate>, StoreError> {
+        let mut templates: Vec<SavedTemplate> = self.0.list(company_id).await?;
+        templates.sort_by(|a, b| {
+            a.template
+                .name
+                .to_lowercase()
+                .cmp(&b.template.name.to_lowercase())
+        });
+        Ok(templates)
+    }
+
+    /// Saves a new template under a name not taken yet.
+    pub async fn create(&self, company_id: &str, saved: &SavedTemplate) -> Result<(), SaveError> {
+        let items = vec![
+            self.put_template(company_id, saved, "attribute_not_exists(#pk)")?,
+            self.put_name(company_id, saved)?,
+        ];
+        self.transact(items, &saved.template).await
+    }
+
+    /// Replaces a template; a new name must be free.
+    pub async fn replace(&self, company_id: &str, saved: &SavedTemplate) -> Result<(), SaveError> {
+        let old = self
+            .get(company_id, &saved.template_id)
+            .await?
+            .ok_or(SaveError::NotFound)?;
+        let mut items = vec![self.put_template(company_id, saved, "attribute_exists(#pk)")?];
+        if name_key(&old.template) != name_key(&saved.template) {
+            items.push(self.delete_name(company_id, &old)?);
+            items.push(self.put_name(company_id, saved)?);
+        }
+        self.transact(items, &saved.template).await
+    }
+
+    /// `false` when the template did not exist.
+    pub async fn delete(&self, company_id: &str, template_id: &str) -> Result<bool, StoreError> {
+        let Some(old) = self.get(company_id, template_id).await? else {
+            return Ok(false);
+        };
+        let delete_template = Delete::builder()
+            .table_name(&self.0.table)
+            .set_key(Some(self.0.key(company_id, template_id)))
+            .build()
+            .map_err(aws("TransactWriteItems delete template"))?;
+        self.0
+            .client
+            .transact_write_items()
+            .transact_items(TransactWriteItem::builder().delete(delete_template).build())
+            .transact_items(self.delete_name(company_id, &old)?)
+            .send()
+            .await
+            .map_err(aws("TransactWriteItems delete template"))?;
+        Ok(true)
+    }
+
+    fn put_template(
+        &self,
+        company_id: &str,
+        saved: &SavedTemplate,
+        condition: &str,
+    ) -> Result<TransactWriteItem, StoreError> {
+        let put = Put::builder()
+            .table_name(&self.0.table)
+            .set_item(Some(self.0.item(company_id, &saved.template_id, saved)?))
+            .condition_expression(condition)
+            .expression_attribute_names("#pk", "pk")
+            .build()
+            .map_err(aws("TransactWriteItems template"))?;
+        Ok(TransactWriteItem::builder().put(put).build())
+    }
+
+    fn put_name(
+        &self,
+        company_id: &str,
+        saved: &SavedTemplate,
+    ) -> Result<TransactWriteItem, StoreError> {
+        let mut item = key(company_id, name_key(&saved.template));
+        item.insert(
+            "template_id".into(),
+            AttributeValue::S(saved.template_id.clone()),
+        );
+        let put = Put::builder()
+            .table_name(&self.0.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(#pk)")
+            .expression_attribute_names("#pk", "pk")
+            .build()
+            .map_err(aws("TransactWriteItems template name"))?;
+        Ok(TransactWriteItem::builder().put(put).build())
+    }
+
+    fn delete_name(
+        &self,
+        company_id: &str,
+        old: &SavedTemplate,
+    ) -> Result<TransactWriteItem, StoreError> {
+        let delete = Delete::builder()
+            .table_name(&self.0.table)
+            .set_key(Some(key(company_id, name_key(&old.template))))
+            .build()
+            .map_err(aws("TransactWriteItems template name"))?;
+        Ok(TransactWriteItem::builder().delete(delete).build())
+    }
+
+    async fn transact(
+        &self,
+        items: Vec<TransactWriteItem>,
+        template: &Template,
+    ) -> Result<(), SaveError> {
+        let result = self
+            .0
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(items))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(err) => {
+                let reasons: Vec<Option<String>> = match err.as_service_error() {
+                    Some(TransactWriteItemsError::TransactionCanceledException(canceled)) => {
+                        canceled
+                            .cancellation_reasons()
+                            .iter()
+                            .map(|r| r.code().map(str::to_string))
+                            .collect()
+                    }
+                    _ => Vec::new(),
+                };
+                let failed = |i: usize| {
+                    reasons.get(i).and_then(|c| c.as_deref()) == Some("ConditionalCheckFailed")
+                };
+                if failed(0) {
+                    // The template vanished (replace) or the id is taken (create).
+                    Err(SaveError::NotFound)
+                } else if (1..reasons.len()).any(failed) {
+                    Err(SaveError::NameTaken {
+                        entity: template.entity,
+                        name: template.name.trim().to_string(),
+                    })
+                } else {
+                    Err(SaveError::Store(aws("TransactWriteItems template")(err)))
+                }
+            }
+        }
     }
 }
 
@@ -122,5 +349,14 @@ impl FeedStore {
         feed_id: &str,
     ) -> Result<Option<FeedConfig>, StoreError> {
         self.0.get(company_id, feed_id).await
+    }
+
+    pub async fn list(&self, company_id: &str) -> Result<Vec<FeedConfig>, StoreError> {
+        self.0.list(company_id).await
+    }
+
+    /// `false` when the feed did not exist.
+    pub async fn delete(&self, company_id: &str, feed_id: &str) -> Result<bool, StoreError> {
+        self.0.delete(company_id, feed_id).await
     }
 }

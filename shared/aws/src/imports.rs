@@ -566,31 +566,183 @@ impl ImportStore {
             .collect()
     }
 
-    /// A company's imports, newest first.
+    /// Confirms the mapping an import waiting at `Uploaded` runs with, once:
+    /// `false` when it is not waiting (not uploaded yet, or started before).
+    pub async fn begin(
+        &self,
+        company_id: &str,
+        import_id: &str,
+        start: &Start<'_>,
+    ) -> Result<bool, StoreError> {
+        let now = crate::model::now();
+        let mut update = self
+            .update_meta(company_id, import_id)
+            .update_expression(
+                "SET #mapping = :mapping, #settings = :settings, #started_by = :by, \
+                 #started_at = :now, #updated_at = :now",
+            )
+            .condition_expression(
+                "attribute_exists(#pk) AND #status = :uploaded AND attribute_not_exists(#started_at)",
+            )
+            .expression_attribute_names("#mapping", "mapping")
+            .expression_attribute_names("#settings", "settings")
+            .expression_attribute_names("#started_by", "started_by")
+            .expression_attribute_names("#started_at", "started_at")
+            .expression_attribute_names("#updated_at", "updated_at")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_names("#pk", "pk")
+            .expression_attribute_values(":mapping", serde_dynamo::to_attribute_value(start.mapping)?)
+            .expression_attribute_values(":settings", serde_dynamo::to_attribute_value(start.settings)?)
+            .expression_attribute_values(":by", s(start.started_by))
+            .expression_attribute_values(":now", s(now))
+            .expression_attribute_values(":uploaded", s(ImportStatus::Uploaded.as_str()));
+        if let Some(template_id) = start.template_id {
+            update = update
+                .update_expression(
+                    "SET #mapping = :mapping, #settings = :settings, #started_by = :by, \
+                     #started_at = :now, #updated_at = :now, #template_id = :template",
+                )
+                .expression_attribute_names("#template_id", "template_id")
+                .expression_attribute_values(":template", s(template_id));
+        }
+        match update.send().await {
+            Ok(_) => Ok(true),
+            Err(err) if err.as_service_error().is_some_and(is_condition_failure) => Ok(false),
+            Err(err) => Err(aws("UpdateItem begin import")(err)),
+        }
+    }
+
+    /// Takes a start back after its split could not run, so that the admin
+    /// can start again.
+    pub async fn unbegin(&self, company_id: &str, import_id: &str) -> Result<(), StoreError> {
+        self.update_meta(company_id, import_id)
+            .update_expression("REMOVE #started_at, #started_by")
+            .condition_expression("attribute_exists(#pk) AND #status = :uploaded")
+            .expression_attribute_names("#started_at", "started_at")
+            .expression_attribute_names("#started_by", "started_by")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_names("#pk", "pk")
+            .expression_attribute_values(":uploaded", s(ImportStatus::Uploaded.as_str()))
+            .send()
+            .await
+            .map_err(aws("UpdateItem unbegin import"))?;
+        Ok(())
+    }
+
+    /// One page of a company's imports, newest first, optionally of one
+    /// status; the cursor continues after the last import returned.
     pub async fn list(
         &self,
         company_id: &str,
-        limit: i32,
-    ) -> Result<Vec<ImportRecord>, StoreError> {
+        status: Option<ImportStatus>,
+        after: Option<&ListPosition>,
+        limit: usize,
+    ) -> Result<(Vec<ImportRecord>, Option<ListPosition>), StoreError> {
+        let limit = limit.max(1);
+        let mut found = Vec::with_capacity(limit);
+        let mut start = after.map(|p| p.key(company_id));
+        loop {
+            let mut query = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name("by_company")
+                .key_condition_expression("#gsi1pk = :company")
+                .expression_attribute_names("#gsi1pk", "gsi1pk")
+                .expression_attribute_values(":company", s(k::company(company_id)))
+                .scan_index_forward(false)
+                .limit((limit - found.len()) as i32)
+                .set_exclusive_start_key(start.take());
+            if let Some(status) = status {
+                query = query
+                    .filter_expression("#status = :status")
+                    .expression_attribute_names("#status", "status")
+                    .expression_attribute_values(":status", s(status.as_str()));
+            }
+            let out = query.send().await.map_err(aws("Query imports"))?;
+            for item in out.items.unwrap_or_default() {
+                found.push(serde_dynamo::from_item::<_, ImportRecord>(item)?);
+            }
+            start = out.last_evaluated_key;
+            if found.len() >= limit || start.is_none() {
+                break;
+            }
+        }
+        // A full page may be the last one; the next call then finds nothing.
+        let next = found
+            .last()
+            .filter(|_| found.len() >= limit)
+            .map(ListPosition::after);
+        Ok((found, next))
+    }
+
+    /// Failed rows after row `after`, in row order, at most `limit`.
+    pub async fn failed_rows_after(
+        &self,
+        company_id: &str,
+        import_id: &str,
+        after: u32,
+        limit: usize,
+    ) -> Result<Vec<FailedRowLog>, StoreError> {
         let out = self
             .client
             .query()
             .table_name(&self.table)
-            .index_name("by_company")
-            .key_condition_expression("#gsi1pk = :company")
-            .expression_attribute_names("#gsi1pk", "gsi1pk")
-            .expression_attribute_values(":company", s(k::company(company_id)))
-            .scan_index_forward(false)
-            .limit(limit)
+            .key_condition_expression("#pk = :pk AND #sk BETWEEN :from AND :to")
+            .expression_attribute_names("#pk", "pk")
+            .expression_attribute_names("#sk", "sk")
+            .expression_attribute_values(":pk", s(k::pk(company_id, import_id)))
+            .expression_attribute_values(":from", s(k::failed_row(after.saturating_add(1))))
+            .expression_attribute_values(":to", s(k::failed_row(u32::MAX)))
+            .consistent_read(true)
+            .limit(limit.max(1) as i32)
             .send()
             .await
-            .map_err(aws("Query imports"))?;
-        out.items
-            .unwrap_or_default()
-            .into_iter()
-            .map(|item| serde_dynamo::from_item(item).map_err(StoreError::from))
-            .collect()
+            .map_err(aws("Query failed rows"))?;
+        let mut logs = Vec::new();
+        for item in out.items.unwrap_or_default() {
+            logs.push(serde_json::from_str(log_text(&item)?)?);
+        }
+        Ok(logs)
     }
+}
+
+/// Where a page of the imports list ended: the index's sort key and the
+/// import, enough to rebuild DynamoDB's start key for this company only.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListPosition {
+    pub created_at: String,
+    pub import_id: String,
+}
+
+impl ListPosition {
+    fn after(import: &ImportRecord) -> ListPosition {
+        ListPosition {
+            created_at: import.created_at.clone(),
+            import_id: import.import_id.clone(),
+        }
+    }
+
+    fn key(&self, company_id: &str) -> HashMap<String, AttributeValue> {
+        HashMap::from([
+            ("gsi1pk".to_string(), s(k::company(company_id))),
+            (
+                "gsi1sk".to_string(),
+                s(format!("{}#{}", self.created_at, self.import_id)),
+            ),
+            ("pk".to_string(), s(k::pk(company_id, &self.import_id))),
+            ("sk".to_string(), s(k::META)),
+        ])
+    }
+}
+
+/// What the admin confirmed when starting an import.
+#[derive(Clone, Copy, Debug)]
+pub struct Start<'a> {
+    pub mapping: &'a Mapping,
+    pub settings: &'a ImportSettings,
+    pub template_id: Option<&'a str>,
+    pub started_by: &'a str,
 }
 
 fn log_text(item: &HashMap<String, AttributeValue>) -> Result<&str, StoreError> {

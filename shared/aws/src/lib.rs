@@ -19,6 +19,8 @@ pub mod local;
 pub mod model;
 pub mod process;
 pub mod records;
+pub mod row_logs;
 pub mod split;
+pub mod upload_form;
 
 pub use deps::Deps;

@@ -106,6 +106,17 @@ pub struct ImportRecord {
     pub template_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub feed_id: Option<String>,
+    /// The caller (token subject) who created the import.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_by: Option<String>,
+    /// The caller who started it, once the mapping was confirmed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started_by: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started_at: Option<String>,
+    /// The import whose failed rows this one re-uploads, fixed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub corrects: Option<String>,
     /// Set once the mapping is complete; the splitter waits for it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mapping: Option<Mapping>,
@@ -143,6 +154,10 @@ impl ImportRecord {
             finished_at: None,
             template_id: None,
             feed_id: None,
+            created_by: None,
+            started_by: None,
+            started_at: None,
+            corrects: None,
             mapping: None,
             settings: ImportSettings::default(),
             analysis: None,

@@ -120,7 +120,8 @@ async fn feed_import(
     import.mapping = feed.mapping.clone();
     import.settings = feed.settings;
     if let Some(template_id) = &feed.template_id {
-        if let Some(template) = deps.templates.get(&feed.company_id, template_id).await? {
+        if let Some(saved) = deps.templates.get(&feed.company_id, template_id).await? {
+            let template = saved.template;
             import.mapping = Some(template.mapping);
             import.settings = template.settings;
         }
@@ -225,7 +226,7 @@ async fn fail(
 
 /// The object's bytes, or why the file cannot be imported. The size is
 /// checked before the body is read, so an oversized file costs nothing.
-async fn read_object(deps: &Deps, key: &str) -> Result<Result<Vec<u8>, FileError>, StoreError> {
+pub async fn read_object(deps: &Deps, key: &str) -> Result<Result<Vec<u8>, FileError>, StoreError> {
     let object = deps
         .clients
         .s3

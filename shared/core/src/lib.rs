@@ -21,6 +21,7 @@ pub mod headers;
 pub mod mapping;
 pub mod plan;
 pub mod prepare;
+pub mod preview;
 pub mod row;
 pub mod sample;
 pub mod table;

@@ -1,0 +1,13 @@
+//! The admin API behind API Gateway: the JWT authorizer verifies tokens,
+//! the router reads the caller from its claims.
+
+use dic_api::auth::Authenticator;
+use dic_api::{router, AppState};
+use std::sync::Arc;
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    lambda_http::tracing::init_default_subscriber();
+    let deps = Arc::new(dic_aws::Deps::from_env().await?);
+    lambda_http::run(router(AppState::new(deps, Authenticator::ApiGateway))).await
+}
