@@ -50,13 +50,16 @@ down:
 	scripts/dev.sh stop
 	scripts/moto.sh stop
 
-# The ready file holds the local stack's resource variables (DATA_BUCKET=…).
+# The ready file holds the local stack's API address (DIC_API_URL=…). `dic
+# import` exits 2 when some rows failed, as the sample file's rows do.
 demo: up
 	source scripts/env.sh && set -a && source .local/dev.ready && set +a && \
-	cargo run --release -q -p dic -- demo events/employees.csv \
-		--entity employees --out failed-rows.xlsx
+	cargo run --release -q -p dic -- import events/employees.csv \
+		--entity employees --auto-map --failed-rows failed-rows.xlsx || [[ $$? -eq 2 ]]
 	@echo
-	@echo "The local stack is still running; 'make down' stops it."
+	@echo "The local stack is still running; 'make down' stops it. Try:"
+	@echo "  cargo run --release -q -p dic -- imports"
+	@echo "  cargo run --release -q -p dic -- rows IMPORT_ID --failed"
 
 test: venv tools
 	scripts/test.sh
