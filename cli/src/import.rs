@@ -7,6 +7,7 @@ use anyhow::{bail, Context};
 use clap::{Args, ValueEnum};
 use dic_api::types::{
     AnalysisView, CreateImport, CreatedImport, ImportView, MappingChoice, TemplateList,
+    TemplateView,
 };
 use dic_aws::model::ImportStatus;
 use dic_core::template::{ImportMode, ImportSettings};
@@ -139,6 +140,11 @@ pub async fn run(args: ImportArgs, api: &ApiArgs) -> anyhow::Result<ExitCode> {
     let bytes =
         std::fs::read(&args.file).with_context(|| format!("reading {}", args.file.display()))?;
     let file_name = file_name(&args.file);
+    // A missing template is known before anything is created.
+    let template = match &args.template {
+        Some(name) => Some(find_template(&api, args.entity, name).await?),
+        None => None,
+    };
     let created: CreatedImport = api
         .post(
             "/imports",
@@ -172,7 +178,7 @@ pub async fn run(args: ImportArgs, api: &ApiArgs) -> anyhow::Result<ExitCode> {
             .map(|d| format!(", {d}-delimited"))
             .unwrap_or_default()
     ));
-    let choice = choose_mapping(&api, &args, &analysis).await?;
+    let choice = choose_mapping(&args, template.as_ref(), &analysis);
     say(&match &choice.template_id {
         Some(_) => format!(
             "mapping: template {:?}",
@@ -261,64 +267,63 @@ async fn wait_until_read(api: &Api, id: &str, timeout: Duration) -> anyhow::Resu
     }
 }
 
-/// A named template, the best-fitting saved one, or the suggestions.
-async fn choose_mapping(
-    api: &Api,
-    args: &ImportArgs,
-    analysis: &AnalysisView,
-) -> anyhow::Result<MappingChoice> {
-    let settings = args.mode.map(|mode| ImportSettings {
-        mode: mode.into(),
-        ..ImportSettings::default()
-    });
-    if let Some(name) = &args.template {
-        let list: TemplateList = api
-            .get(&format!("/templates?entity={}", args.entity))
-            .await?;
-        let Some(found) = list
-            .templates
-            .iter()
-            .find(|t| t.template.name.eq_ignore_ascii_case(name.trim()))
-        else {
-            let names: Vec<&str> = list
-                .templates
-                .iter()
-                .map(|t| t.template.name.as_str())
-                .collect();
-            bail!(
-                "no {} template is named {name:?}; saved ones: {}",
-                args.entity,
+async fn find_template(api: &Api, entity: Entity, name: &str) -> anyhow::Result<TemplateView> {
+    let list: TemplateList = api.get(&format!("/templates?entity={entity}")).await?;
+    let names: Vec<String> = list
+        .templates
+        .iter()
+        .map(|t| t.template.name.clone())
+        .collect();
+    list.templates
+        .into_iter()
+        .find(|t| t.template.name.eq_ignore_ascii_case(name.trim()))
+        .with_context(|| {
+            format!(
+                "no {entity} template is named {name:?}; saved ones: {}",
                 if names.is_empty() {
                     "none".to_string()
                 } else {
                     names.join(", ")
                 }
-            );
-        };
-        let settings = settings.map(|s| ImportSettings {
-            mode: s.mode,
-            ..found.template.settings
-        });
-        return Ok(MappingChoice {
+            )
+        })
+}
+
+/// The named template, the saved one that fits every header, or the
+/// suggestions; `--mode` overrides the mode only.
+fn choose_mapping(
+    args: &ImportArgs,
+    template: Option<&TemplateView>,
+    analysis: &AnalysisView,
+) -> MappingChoice {
+    let with_mode = |base: ImportSettings| {
+        args.mode.map(|mode| ImportSettings {
+            mode: mode.into(),
+            ..base
+        })
+    };
+    if let Some(found) = template {
+        return MappingChoice {
             template_id: Some(found.template_id.clone()),
-            settings,
+            settings: with_mode(found.template.settings),
             mapping: None,
-        });
+        };
     }
     if !args.auto_map {
         if let Some(best) = analysis.templates.iter().find(|t| t.fit >= 0.99) {
-            return Ok(MappingChoice {
+            return MappingChoice {
                 template_id: Some(best.template_id.clone()),
-                settings,
+                // The template's own settings, unless a mode was asked for.
+                settings: with_mode(ImportSettings::default()),
                 mapping: None,
-            });
+            };
         }
     }
-    Ok(MappingChoice {
+    MappingChoice {
         mapping: Some(analysis.suggested_mapping.clone()),
         template_id: None,
-        settings,
-    })
+        settings: with_mode(ImportSettings::default()),
+    }
 }
 
 /// Polls the import with a progress bar on stderr until it ends.
