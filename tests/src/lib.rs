@@ -68,6 +68,7 @@ impl TestStack {
         let options = HostOptions {
             concurrency: 3,
             wait_seconds: 1,
+            ..HostOptions::default()
         };
         self.host = Some(spawn_host(self.deps.clone(), &self.stack, &options));
     }

@@ -161,7 +161,10 @@ impl ImportStore {
         let stale = now - chrono::Duration::from_std(SPLIT_LEASE).unwrap_or_default();
         let result = self
             .update_meta(company_id, import_id)
-            .update_expression("SET #split_claimed_at = :now, #updated_at = :now_text")
+            .update_expression(
+                "SET #split_claimed_at = :now, #updated_at = :now_text, #claim_pk = :claim_pk \
+                 ADD #split_attempts :one",
+            )
             .condition_expression(
                 "attribute_exists(#pk) AND attribute_not_exists(#split_done) \
                  AND (attribute_not_exists(#split_claimed_at) OR #split_claimed_at < :stale) \
@@ -169,6 +172,10 @@ impl ImportStore {
             )
             .expression_attribute_names("#split_claimed_at", "split_claimed_at")
             .expression_attribute_names("#updated_at", "updated_at")
+            .expression_attribute_names("#claim_pk", "claim_pk")
+            .expression_attribute_names("#split_attempts", "split_attempts")
+            .expression_attribute_values(":claim_pk", s(k::SPLIT_CLAIMS))
+            .expression_attribute_values(":one", n(1))
             .expression_attribute_names("#pk", "pk")
             .expression_attribute_names("#split_done", "split_done")
             .expression_attribute_names("#status", "status")
@@ -210,8 +217,10 @@ impl ImportStore {
     ) -> Result<(), StoreError> {
         self.update_meta(company_id, import_id)
             .update_expression(
-                "SET #analysis = :analysis, #status = :uploaded, #updated_at = :now REMOVE #split_claimed_at",
+                "SET #analysis = :analysis, #status = :uploaded, #updated_at = :now \
+                 REMOVE #split_claimed_at, #split_attempts",
             )
+            .expression_attribute_names("#split_attempts", "split_attempts")
             .expression_attribute_names("#analysis", "analysis")
             .expression_attribute_names("#updated_at", "updated_at")
             .expression_attribute_names("#split_claimed_at", "split_claimed_at")
@@ -612,6 +621,61 @@ impl ImportStore {
         }
     }
 
+    /// Splits claimed before `before` and never finished: their splitter
+    /// died (timeout, crash) without giving the claim back. Claims leave the
+    /// sparse `by_split_claim` index as soon as `split_claimed_at` goes.
+    pub async fn stale_split_claims(
+        &self,
+        before: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Vec<StaleClaim>, StoreError> {
+        let pages = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(k::SPLIT_CLAIMS_INDEX)
+            .key_condition_expression("#claim_pk = :claims AND #split_claimed_at < :before")
+            .expression_attribute_names("#claim_pk", "claim_pk")
+            .expression_attribute_names("#split_claimed_at", "split_claimed_at")
+            .expression_attribute_values(":claims", s(k::SPLIT_CLAIMS))
+            .expression_attribute_values(":before", n(before.timestamp()))
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Vec<_>>()
+            .await;
+        pages
+            .into_iter()
+            .map(|item| {
+                Ok(serde_dynamo::from_item(
+                    item.map_err(aws("Query stale split claims"))?,
+                )?)
+            })
+            .collect()
+    }
+
+    /// Drops a stale claim on an import that needs no split any more (it
+    /// ended, or its split was done): the claim only kept it in the index.
+    pub async fn drop_stale_claim(
+        &self,
+        company_id: &str,
+        import_id: &str,
+        before: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(), StoreError> {
+        let result = self
+            .update_meta(company_id, import_id)
+            .update_expression("REMOVE #split_claimed_at")
+            .condition_expression("#split_claimed_at < :before")
+            .expression_attribute_names("#split_claimed_at", "split_claimed_at")
+            .expression_attribute_values(":before", n(before.timestamp()))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(err) if err.as_service_error().is_some_and(is_condition_failure) => Ok(()),
+            Err(err) => Err(aws("UpdateItem drop stale claim")(err)),
+        }
+    }
+
     /// Takes a start back after its split could not run, so that the admin
     /// can start again.
     pub async fn unbegin(&self, company_id: &str, import_id: &str) -> Result<(), StoreError> {
@@ -734,6 +798,16 @@ impl ListPosition {
             ("sk".to_string(), s(k::META)),
         ])
     }
+}
+
+/// A split whose claim outlived its lease.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+pub struct StaleClaim {
+    pub company_id: String,
+    pub import_id: String,
+    /// Claims taken so far, this one included.
+    #[serde(default)]
+    pub split_attempts: u32,
 }
 
 /// What the admin confirmed when starting an import.

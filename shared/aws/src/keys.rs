@@ -108,6 +108,9 @@ pub mod imports {
         format!("OK#{index:06}")
     }
     pub const FAILED_PREFIX: &str = "FAIL#";
+    /// The one partition of the sparse index of splits in flight.
+    pub const SPLIT_CLAIMS: &str = "SPLIT";
+    pub const SPLIT_CLAIMS_INDEX: &str = "by_split_claim";
     pub const CHUNK_LOG_PREFIX: &str = "OK#";
     /// The company index, for listing imports newest first.
     pub fn company(company_id: &str) -> String {

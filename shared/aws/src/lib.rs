@@ -21,6 +21,7 @@ pub mod process;
 pub mod records;
 pub mod row_logs;
 pub mod split;
+pub mod sweep;
 pub mod upload_form;
 
 pub use deps::Deps;

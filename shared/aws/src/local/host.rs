@@ -26,6 +26,8 @@ pub struct HostOptions {
     pub concurrency: usize,
     /// Long-poll wait; short keeps tests and shutdown quick.
     pub wait_seconds: i32,
+    /// How often the sweeper runs, as its schedule does on AWS.
+    pub sweep_every: Duration,
 }
 
 impl Default for HostOptions {
@@ -33,6 +35,7 @@ impl Default for HostOptions {
         HostOptions {
             concurrency: 4,
             wait_seconds: 1,
+            sweep_every: Duration::from_secs(60),
         }
     }
 }
@@ -82,6 +85,17 @@ pub fn spawn_host(deps: Arc<Deps>, stack: &LocalStack, options: &HostOptions) ->
             async move { count_dead_chunks(batch, &d).await }
         },
     ));
+    let d = deps.clone();
+    let every = options.sweep_every;
+    tasks.spawn(async move {
+        let mut ticker = tokio::time::interval(every);
+        loop {
+            ticker.tick().await;
+            if let Err(err) = crate::sweep::sweep_stale_splits(&d).await {
+                error!(%err, "sweep failed");
+            }
+        }
+    });
     HostHandle { tasks }
 }
 

@@ -94,9 +94,16 @@ pub async fn provision(
 }
 
 fn key_attribute(name: &str) -> Result<AttributeDefinition, StoreError> {
+    typed_attribute(name, ScalarAttributeType::S)
+}
+
+fn typed_attribute(
+    name: &str,
+    kind: ScalarAttributeType,
+) -> Result<AttributeDefinition, StoreError> {
     AttributeDefinition::builder()
         .attribute_name(name)
-        .attribute_type(ScalarAttributeType::S)
+        .attribute_type(kind)
         .build()
         .map_err(aws("AttributeDefinition"))
 }
@@ -134,6 +141,24 @@ async fn create_table(clients: &Clients, table: &str, is_imports: bool) -> Resul
                     .projection(
                         Projection::builder()
                             .projection_type(ProjectionType::All)
+                            .build(),
+                    )
+                    .build()
+                    .map_err(aws("GlobalSecondaryIndex"))?,
+            )
+            .attribute_definitions(key_attribute("claim_pk")?)
+            .attribute_definitions(typed_attribute("split_claimed_at", ScalarAttributeType::N)?)
+            .global_secondary_indexes(
+                GlobalSecondaryIndex::builder()
+                    .index_name(crate::keys::imports::SPLIT_CLAIMS_INDEX)
+                    .key_schema(key_element("claim_pk", KeyType::Hash)?)
+                    .key_schema(key_element("split_claimed_at", KeyType::Range)?)
+                    .projection(
+                        Projection::builder()
+                            .projection_type(ProjectionType::Include)
+                            .non_key_attributes("company_id")
+                            .non_key_attributes("import_id")
+                            .non_key_attributes("split_attempts")
                             .build(),
                     )
                     .build()
