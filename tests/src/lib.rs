@@ -147,7 +147,7 @@ impl TestStack {
     pub async fn take_s3_events(&self, expected: usize) -> Vec<S3Event> {
         let mut events = Vec::new();
         for message in self
-            .take_messages(&self.stack.s3_events_queue_url, expected, |body| {
+            .take_messages(&self.stack.resources.split_queue_url, expected, |body| {
                 !body.contains("s3:TestEvent")
             })
             .await
@@ -236,5 +236,214 @@ impl TestStack {
 pub fn batch(messages: &[SqsMessage]) -> SqsEvent {
     SqsEvent {
         records: messages.to_vec(),
+    }
+}
+
+/// The signing secret of the API a test serves; tokens signed with anything
+/// else are refused.
+pub const TEST_SECRET: &str = "dic-e2e-test-secret";
+
+/// How long a test waits for an import before it fails.
+const IMPORT_PATIENCE: Duration = Duration::from_secs(120);
+
+/// The real admin API served over HTTP for one stack, and a client that
+/// calls it as one caller. Tests go through HTTP, as the web app and `dic`
+/// do, so routing, extractors, auth and JSON shapes are all exercised.
+#[derive(Clone)]
+pub struct TestApi {
+    /// `http://127.0.0.1:{port}`
+    pub base: String,
+    http: reqwest::Client,
+    /// The `Authorization` header sent, if any.
+    authorization: Option<String>,
+    _server: Arc<ServerTask>,
+}
+
+/// Stops the server when the last client of it is dropped.
+struct ServerTask(tokio::task::JoinHandle<()>);
+
+impl Drop for ServerTask {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// A token of [`TEST_SECRET`] for `company` with `role` (`Admin`,
+/// `SuperAdmin`, or any other role name the API should refuse).
+pub fn token(company: &str, role: &str) -> String {
+    dic_api::auth::local_token(TEST_SECRET, company, role, "e2e-test", 1).expect("signing a token")
+}
+
+impl TestStack {
+    /// Serves the router for this stack's stores on 127.0.0.1 (a free port)
+    /// and returns a client calling it as an `Admin` of `self.company`.
+    /// Start the host too when files must be read and rows processed.
+    pub async fn api(&self) -> TestApi {
+        let router = dic_api::router(dic_api::AppState::new(
+            self.deps.clone(),
+            dic_api::auth::Authenticator::hs256(TEST_SECRET),
+        ));
+        let (address, server) = dic_api::serve::serve_loopback(router, 0)
+            .await
+            .expect("serving the API");
+        TestApi {
+            base: format!("http://{address}"),
+            http: reqwest::Client::new(),
+            authorization: Some(format!("Bearer {}", token(&self.company, "Admin"))),
+            _server: Arc::new(ServerTask(server)),
+        }
+    }
+}
+
+impl TestApi {
+    /// The same server, called as `role` of `company`.
+    pub fn as_caller(&self, company: &str, role: &str) -> TestApi {
+        self.with_authorization(Some(&format!("Bearer {}", token(company, role))))
+    }
+
+    /// The same server, called with this `Authorization` header (or none),
+    /// to test what the API does with missing or malformed credentials.
+    pub fn with_authorization(&self, header: Option<&str>) -> TestApi {
+        TestApi {
+            authorization: header.map(str::to_string),
+            ..self.clone()
+        }
+    }
+
+    /// Status and body of a request; the body is `null` when empty and a
+    /// JSON string when it is not JSON, so a test can always print it.
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<&serde_json::Value>,
+    ) -> (reqwest::StatusCode, serde_json::Value) {
+        let mut request = self.http.request(method, format!("{}{path}", self.base));
+        if let Some(header) = &self.authorization {
+            request = request.header(reqwest::header::AUTHORIZATION, header);
+        }
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        let response = request.send().await.expect("calling the API");
+        let status = response.status();
+        let text = response.text().await.expect("reading the API's answer");
+        let value = if text.is_empty() {
+            serde_json::Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text))
+        };
+        (status, value)
+    }
+
+    pub async fn get(&self, path: &str) -> (reqwest::StatusCode, serde_json::Value) {
+        self.send(reqwest::Method::GET, path, None).await
+    }
+
+    pub async fn post(
+        &self,
+        path: &str,
+        body: serde_json::Value,
+    ) -> (reqwest::StatusCode, serde_json::Value) {
+        self.send(reqwest::Method::POST, path, Some(&body)).await
+    }
+
+    pub async fn put(
+        &self,
+        path: &str,
+        body: serde_json::Value,
+    ) -> (reqwest::StatusCode, serde_json::Value) {
+        self.send(reqwest::Method::PUT, path, Some(&body)).await
+    }
+
+    pub async fn delete(&self, path: &str) -> (reqwest::StatusCode, serde_json::Value) {
+        self.send(reqwest::Method::DELETE, path, None).await
+    }
+
+    /// Posts `bytes` with the form of a `POST /imports` answer, as a browser
+    /// would: every signed field, then the file as `file`. No API token: the
+    /// form's signature is the only credential. Returns the storage's status.
+    pub async fn upload(&self, created: &serde_json::Value, bytes: Vec<u8>) -> reqwest::StatusCode {
+        let upload = &created["upload"];
+        let url = upload["url"].as_str().expect("an upload url");
+        let mut form = reqwest::multipart::Form::new();
+        for (name, value) in upload["fields"].as_object().expect("upload fields") {
+            form = form.text(
+                name.clone(),
+                value.as_str().expect("a text field").to_string(),
+            );
+        }
+        let file_name = upload["fields"]["key"]
+            .as_str()
+            .and_then(|key| key.rsplit('/').next())
+            .unwrap_or("upload")
+            .to_string();
+        form = form.part(
+            "file",
+            reqwest::multipart::Part::bytes(bytes).file_name(file_name),
+        );
+        let response = self
+            .http
+            .post(url)
+            .multipart(form)
+            .send()
+            .await
+            .expect("posting the upload form");
+        response.status()
+    }
+
+    /// Creates an import of `entity` through the API and uploads `bytes` to
+    /// it; returns the import id and the creation answer.
+    pub async fn create_and_upload(
+        &self,
+        entity: &str,
+        file_name: &str,
+        bytes: Vec<u8>,
+    ) -> (String, serde_json::Value) {
+        let (status, created) = self
+            .post(
+                "/imports",
+                serde_json::json!({"entity": entity, "file_name": file_name}),
+            )
+            .await;
+        assert_eq!(status, reqwest::StatusCode::CREATED, "{created}");
+        let id = created["import_id"]
+            .as_str()
+            .expect("import_id")
+            .to_string();
+        let uploaded = self.upload(&created, bytes).await;
+        assert!(uploaded.is_success(), "upload answered {uploaded}");
+        (id, created)
+    }
+
+    /// The import once it ends: `finished`, `finished_with_errors` or
+    /// `failed`.
+    pub async fn wait_final(&self, import_id: &str) -> serde_json::Value {
+        self.wait_status(import_id, &["finished", "finished_with_errors", "failed"])
+            .await
+    }
+
+    /// The import once the splitter has read its file and it waits for a
+    /// mapping (`uploaded`), or once it ended without one (`failed`).
+    pub async fn wait_uploaded(&self, import_id: &str) -> serde_json::Value {
+        self.wait_status(import_id, &["uploaded", "failed"]).await
+    }
+
+    /// Polls `GET /imports/{id}` until its status is one of `statuses`.
+    pub async fn wait_status(&self, import_id: &str, statuses: &[&str]) -> serde_json::Value {
+        let start = Instant::now();
+        loop {
+            let (status, import) = self.get(&format!("/imports/{import_id}")).await;
+            assert_eq!(status, reqwest::StatusCode::OK, "{import}");
+            let now = import["status"].as_str().unwrap_or_default();
+            if statuses.contains(&now) {
+                return import;
+            }
+            assert!(
+                start.elapsed() < IMPORT_PATIENCE,
+                "import {import_id} still {now} (waiting for {statuses:?}): {import}"
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
     }
 }

@@ -1,16 +1,15 @@
-//! S3 ObjectCreated on `uploads/` and `feeds/` → the import's chunks on the queue.
+//! The split queue (S3 notifications of new uploads and feed files, and the
+//! API's requests for started imports) → the import's chunks on the queue.
 
-use aws_lambda_events::event::s3::S3Event;
+use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use lambda_runtime::{run, service_fn, Error, LambdaEvent};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     lambda_runtime::tracing::init_default_subscriber();
     let deps = dic_aws::Deps::from_env().await?;
-    run(service_fn(|event: LambdaEvent<S3Event>| async {
-        dic_aws::split::split_new_objects(event.payload, &deps)
-            .await
-            .map_err(Error::from)
+    run(service_fn(|event: LambdaEvent<SqsEvent>| async {
+        Ok::<SqsBatchResponse, Error>(dic_aws::split::split_messages(event.payload, &deps).await)
     }))
     .await
 }

@@ -5,13 +5,14 @@ use std::env;
 
 /// The environment variables every function gets; the SAM template's
 /// `Globals` must declare exactly these (a test checks it).
-pub const RESOURCE_VARS: [&str; 6] = [
+pub const RESOURCE_VARS: [&str; 7] = [
     "DATA_BUCKET",
     "IMPORTS_TABLE",
     "RECORDS_TABLE",
     "TEMPLATES_TABLE",
     "FEEDS_TABLE",
     "CHUNK_QUEUE_URL",
+    "SPLIT_QUEUE_URL",
 ];
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -22,6 +23,8 @@ pub struct Resources {
     pub templates_table: String,
     pub feeds_table: String,
     pub chunk_queue_url: String,
+    /// New objects (S3 notifications) and started imports, for the splitter.
+    pub split_queue_url: String,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -38,11 +41,12 @@ impl Resources {
             templates_table: var(RESOURCE_VARS[3])?,
             feeds_table: var(RESOURCE_VARS[4])?,
             chunk_queue_url: var(RESOURCE_VARS[5])?,
+            split_queue_url: var(RESOURCE_VARS[6])?,
         })
     }
 
     /// The variables as `(name, value)` pairs, in [`RESOURCE_VARS`] order.
-    pub fn vars(&self) -> [(&'static str, &str); 6] {
+    pub fn vars(&self) -> [(&'static str, &str); 7] {
         [
             (RESOURCE_VARS[0], &self.data_bucket),
             (RESOURCE_VARS[1], &self.imports_table),
@@ -50,6 +54,7 @@ impl Resources {
             (RESOURCE_VARS[3], &self.templates_table),
             (RESOURCE_VARS[4], &self.feeds_table),
             (RESOURCE_VARS[5], &self.chunk_queue_url),
+            (RESOURCE_VARS[6], &self.split_queue_url),
         ]
     }
 }

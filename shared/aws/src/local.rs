@@ -5,5 +5,6 @@
 mod host;
 mod provision;
 
-pub use host::{s3_event_from_notification, spawn_host, HostHandle, HostOptions};
+pub use crate::split::s3_event_from_notification;
+pub use host::{spawn_host, HostHandle, HostOptions};
 pub use provision::{provision, LocalStack, StackNames};

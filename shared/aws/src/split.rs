@@ -5,12 +5,14 @@ use crate::error::{aws, StoreError};
 use crate::keys::{route_event_key, ObjectRoute};
 use crate::model::{now, FeedConfig, ImportRecord, ImportSource, ImportStatus};
 use aws_lambda_events::event::s3::{S3Event, S3EventRecord};
+use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use dic_core::file_error::{FileError, MAX_FILE_BYTES};
 use dic_core::mapping::Mapping;
 use dic_core::prepare;
 use dic_core::template::ImportSettings;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use tracing::{info, instrument, warn};
+use tracing::{error, info, instrument, warn};
 
 /// How a split ended.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -25,6 +27,105 @@ pub enum SplitOutcome {
     AlreadySplit,
     /// No import to split (deleted, or an object nobody announced).
     NoImport,
+}
+
+/// The API's request to split an import whose mapping is now complete.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SplitRequest {
+    pub company_id: String,
+    pub import_id: String,
+}
+
+/// What a message of the split queue asks for.
+#[derive(Clone, Debug, PartialEq)]
+pub enum SplitWork {
+    /// S3's notification of new objects.
+    Objects(S3Event),
+    /// A started import.
+    Import(SplitRequest),
+    /// S3's test event when notifications are configured.
+    Nothing,
+}
+
+impl SplitWork {
+    pub fn read(body: &str) -> Result<SplitWork, serde_json::Error> {
+        if let Ok(request) = serde_json::from_str::<SplitRequest>(body) {
+            return Ok(SplitWork::Import(request));
+        }
+        Ok(match s3_event_from_notification(body)? {
+            Some(event) => SplitWork::Objects(event),
+            None => SplitWork::Nothing,
+        })
+    }
+}
+
+/// Queues the split of a started import.
+pub async fn request_split(
+    deps: &Deps,
+    company_id: &str,
+    import_id: &str,
+) -> Result<(), StoreError> {
+    let body = serde_json::to_string(&SplitRequest {
+        company_id: company_id.to_string(),
+        import_id: import_id.to_string(),
+    })?;
+    deps.clients
+        .sqs
+        .send_message()
+        .queue_url(&deps.resources.split_queue_url)
+        .message_body(body)
+        .send()
+        .await
+        .map_err(aws("SendMessage split request"))?;
+    Ok(())
+}
+
+/// The splitter's handler: one message at a time from the split queue (new
+/// objects and started imports). A failed message is retried by the queue,
+/// then dead-lettered; the sweeper takes up splits that died mid-way.
+pub async fn split_messages(batch: SqsEvent, deps: &Deps) -> SqsBatchResponse {
+    let mut response = SqsBatchResponse::default();
+    for message in batch.records {
+        let body = message.body.as_deref().unwrap_or("");
+        let result = match SplitWork::read(body) {
+            Ok(SplitWork::Objects(event)) => split_new_objects(event, deps).await,
+            Ok(SplitWork::Import(request)) => {
+                split_import(deps, &request.company_id, &request.import_id)
+                    .await
+                    .map(|_| ())
+            }
+            Ok(SplitWork::Nothing) => Ok(()),
+            Err(err) => {
+                warn!(%err, "neither an S3 notification nor a split request; dropped");
+                Ok(())
+            }
+        };
+        if let Err(err) = result {
+            error!(%err, "split failed; the queue will retry");
+            response
+                .batch_item_failures
+                .push(crate::process::failed_item(&message));
+        }
+    }
+    response
+}
+
+/// Reads an S3 notification as Lambda would receive it. Emulators leave out
+/// fields AWS always sends (`userIdentity`, `requestParameters`); they are
+/// filled with empty values. `None` for S3's test event.
+pub fn s3_event_from_notification(body: &str) -> Result<Option<S3Event>, serde_json::Error> {
+    let mut value: serde_json::Value = serde_json::from_str(body)?;
+    if value.get("Event").and_then(|e| e.as_str()) == Some("s3:TestEvent") {
+        return Ok(None);
+    }
+    if let Some(records) = value.get_mut("Records").and_then(|r| r.as_array_mut()) {
+        for record in records.iter_mut().filter_map(|r| r.as_object_mut()) {
+            for field in ["userIdentity", "requestParameters", "responseElements"] {
+                record.entry(field).or_insert_with(|| serde_json::json!({}));
+            }
+        }
+    }
+    serde_json::from_value(value).map(Some)
 }
 
 /// Splits every object of an S3 event. An event for an object that is not
@@ -248,4 +349,44 @@ pub async fn read_object(deps: &Deps, key: &str) -> Result<Result<Vec<u8>, FileE
         message: err.to_string(),
     })?;
     Ok(Ok(body.to_vec()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bodies() -> Vec<String> {
+        let batch: SqsEvent =
+            serde_json::from_str(include_str!("../../../events/sqs-split.json")).unwrap();
+        batch.records.into_iter().filter_map(|m| m.body).collect()
+    }
+
+    #[test]
+    fn the_split_queue_carries_s3_notifications_and_split_requests() {
+        let bodies = bodies();
+        match SplitWork::read(&bodies[0]).unwrap() {
+            SplitWork::Objects(event) => assert_eq!(
+                event.records[0].s3.object.key.as_deref(),
+                Some("uploads/company-demo/imp-demo/employees.csv")
+            ),
+            other => panic!("not read as objects: {other:?}"),
+        }
+        assert_eq!(
+            SplitWork::read(&bodies[1]).unwrap(),
+            SplitWork::Import(SplitRequest {
+                company_id: "company-demo".into(),
+                import_id: "imp-demo".into()
+            })
+        );
+    }
+
+    #[test]
+    fn s3_test_events_ask_for_nothing_and_other_json_is_an_error() {
+        assert_eq!(
+            SplitWork::read(r#"{"Service":"Amazon S3","Event":"s3:TestEvent"}"#).unwrap(),
+            SplitWork::Nothing
+        );
+        assert!(SplitWork::read("not json").is_err());
+        assert!(SplitWork::read(r#"{"Records": "nope"}"#).is_err());
+    }
 }

@@ -12,7 +12,7 @@ use axum::http::StatusCode;
 use dic_aws::imports::{ListPosition, Start};
 use dic_aws::keys::{safe_file_name, upload_key};
 use dic_aws::model::{now, ImportRecord, ImportSource, ImportStatus};
-use dic_aws::split::{split_import, SplitOutcome};
+use dic_aws::split::request_split;
 use dic_aws::upload_form::{presigned_post, PostPolicy, UPLOAD_FORM_LIFETIME};
 use dic_core::file_error::MAX_FILE_BYTES;
 use serde::Deserialize;
@@ -134,7 +134,7 @@ pub async fn show(
     Ok(axum::Json(load_import(&state, &caller, &id).await?.into()))
 }
 
-/// `POST /imports/{id}/start`: confirms the mapping and splits the file.
+/// `POST /imports/{id}/start`: confirms the mapping and queues the split.
 pub async fn start(
     State(state): State<AppState>,
     caller: Caller,
@@ -174,19 +174,11 @@ pub async fn start(
             "this import was started already",
         ));
     }
-    match split_import(deps, &caller.company_id, &id).await {
-        Ok(SplitOutcome::AlreadySplit) => {
-            return Err(ApiError::conflict(
-                "already_started",
-                "this import was started already",
-            ))
-        }
-        Ok(_) => {}
-        Err(err) => {
-            let _ = deps.imports.unbegin(&caller.company_id, &id).await;
-            return Err(err.into());
-        }
+    if let Err(err) = request_split(deps, &caller.company_id, &id).await {
+        let _ = deps.imports.unbegin(&caller.company_id, &id).await;
+        return Err(err.into());
     }
+    info!(import_id = %id, "split requested");
     let import = load_import(&state, &caller, &id).await?;
     Ok((StatusCode::ACCEPTED, axum::Json(import.into())))
 }

@@ -7,8 +7,7 @@ use super::provision::LocalStack;
 use crate::dead_letter::count_dead_chunks;
 use crate::deps::Deps;
 use crate::process::process_chunk_batch;
-use crate::split::split_new_objects;
-use aws_lambda_events::event::s3::S3Event;
+use crate::split::split_messages;
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use aws_sdk_sqs::types::{Message, MessageSystemAttributeName};
 use std::future::Future;
@@ -60,11 +59,11 @@ impl Drop for HostHandle {
 pub fn spawn_host(deps: Arc<Deps>, stack: &LocalStack, options: &HostOptions) -> HostHandle {
     let mut tasks = JoinSet::new();
     let wait = options.wait_seconds;
-    let events = stack.s3_events_queue_url.clone();
+    let splits = stack.resources.split_queue_url.clone();
     let d = deps.clone();
-    tasks.spawn(poll(d.clone(), events, 1, wait, move |batch| {
+    tasks.spawn(poll(d.clone(), splits, 1, wait, move |batch| {
         let d = d.clone();
-        async move { split_batch(batch, &d).await }
+        async move { split_messages(batch, &d).await }
     }));
     for _ in 0..options.concurrency.max(1) {
         let d = deps.clone();
@@ -97,47 +96,6 @@ pub fn spawn_host(deps: Arc<Deps>, stack: &LocalStack, options: &HostOptions) ->
         }
     });
     HostHandle { tasks }
-}
-
-/// S3 invokes the splitter once per event; a failure is retried.
-async fn split_batch(batch: SqsEvent, deps: &Deps) -> SqsBatchResponse {
-    let mut response = SqsBatchResponse::default();
-    for message in batch.records {
-        let body = message.body.as_deref().unwrap_or("");
-        let event = match s3_event_from_notification(body) {
-            Ok(Some(event)) => event,
-            Ok(None) => continue,
-            Err(err) => {
-                warn!(%err, "not an S3 event; dropped");
-                continue;
-            }
-        };
-        if let Err(err) = split_new_objects(event, deps).await {
-            error!(%err, "split failed; will retry");
-            response
-                .batch_item_failures
-                .push(crate::process::failed_item(&message));
-        }
-    }
-    response
-}
-
-/// Reads an S3 notification as Lambda would receive it. Emulators leave out
-/// fields AWS always sends (`userIdentity`, `requestParameters`); they are
-/// filled with empty values. `None` for S3's test event.
-pub fn s3_event_from_notification(body: &str) -> Result<Option<S3Event>, serde_json::Error> {
-    let mut value: serde_json::Value = serde_json::from_str(body)?;
-    if value.get("Event").and_then(|e| e.as_str()) == Some("s3:TestEvent") {
-        return Ok(None);
-    }
-    if let Some(records) = value.get_mut("Records").and_then(|r| r.as_array_mut()) {
-        for record in records.iter_mut().filter_map(|r| r.as_object_mut()) {
-            for field in ["userIdentity", "requestParameters", "responseElements"] {
-                record.entry(field).or_insert_with(|| serde_json::json!({}));
-            }
-        }
-    }
-    serde_json::from_value(value).map(Some)
 }
 
 async fn poll<F, Fut>(

@@ -36,12 +36,11 @@ impl StackNames {
     }
 }
 
-/// A provisioned local stack: what the functions see, plus the queues only
-/// the host polls (S3 notifies Lambda directly on AWS).
+/// A provisioned local stack: what the functions see, plus the dead-letter
+/// queue only the host polls.
 #[derive(Clone, Debug)]
 pub struct LocalStack {
     pub resources: Resources,
-    pub s3_events_queue_url: String,
     pub dead_letter_queue_url: String,
 }
 
@@ -76,9 +75,9 @@ pub async fn provision(
         ],
     )
     .await?;
-    let s3_events_queue_url = create_queue(clients, &names.name("s3-events"), &[]).await?;
-    let events_arn = queue_arn(clients, &s3_events_queue_url).await?;
-    create_bucket(clients, &bucket, &events_arn).await?;
+    let split_queue_url = create_queue(clients, &names.name("splits"), &[]).await?;
+    let splits_arn = queue_arn(clients, &split_queue_url).await?;
+    create_bucket(clients, &bucket, &splits_arn).await?;
     Ok(LocalStack {
         resources: Resources {
             data_bucket: bucket,
@@ -87,8 +86,8 @@ pub async fn provision(
             templates_table: resources_tables[2].clone(),
             feeds_table: resources_tables[3].clone(),
             chunk_queue_url,
+            split_queue_url,
         },
-        s3_events_queue_url,
         dead_letter_queue_url,
     })
 }
