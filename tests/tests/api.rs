@@ -157,8 +157,8 @@ async fn bad_credentials_are_401_and_other_roles_403() {
     let forged = dic_api::auth::local_token("another-secret", &stack.company, "Admin", "x", 1)
         .expect("signing");
     let forged = format!("Bearer {forged}");
-    let admin_token = dic_e2e::token(&stack.company, "Admin");
-    let unprefixed = admin_token.clone();
+    let unprefixed = dic_e2e::token(&stack.company, "Admin");
+    let no_company = format!("Bearer {}", dic_e2e::token("", "Admin"));
     for (what, header) in [
         ("no token", None),
         ("another secret", Some(forged.as_str())),
@@ -166,6 +166,7 @@ async fn bad_credentials_are_401_and_other_roles_403() {
         ("no scheme", Some(unprefixed.as_str())),
         ("not a JWT", Some("Bearer not-a-token")),
         ("empty bearer", Some("Bearer ")),
+        ("no company", Some(no_company.as_str())),
     ] {
         for path in ["/imports", "/templates", "/records/employees/a@example.com"] {
             let (status, body) = api.with_authorization(header).get(path).await;
@@ -1363,5 +1364,214 @@ async fn what_the_analysis_shows_is_what_a_started_import_imports_even_after_a_s
     assert_eq!(
         done["counts"]["total"], shown,
         "imported vs analysed: {done}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_starts_and_template_saves_have_one_winner() {
+    let (_stack, api) = serve().await;
+    let (id, analysis) = uploaded_employees(&api).await;
+    let path = format!("/imports/{id}/start");
+    let choice = json!({"mapping": analysis["suggested_mapping"]});
+    let starts: Vec<_> = (0..4)
+        .map(|_| {
+            let (api, path, choice) = (api.clone(), path.clone(), choice.clone());
+            tokio::spawn(async move { api.post(&path, choice).await })
+        })
+        .collect();
+    let mut accepted = 0;
+    for start in starts {
+        let (status, answer) = start.await.unwrap();
+        match status {
+            StatusCode::ACCEPTED => accepted += 1,
+            StatusCode::CONFLICT => assert_eq!(code(&answer), "already_started", "{answer}"),
+            other => panic!("start answered {other}: {answer}"),
+        }
+    }
+    assert_eq!(accepted, 1, "exactly one start runs the import");
+    let done = api.wait_final(&id).await;
+    assert_eq!(done["counts"]["total"], 40, "{done}");
+    assert_eq!(done["counts"]["created"], 35, "{done}");
+
+    let mapping = analysis["suggested_mapping"].clone();
+    let saves: Vec<_> = (0..4)
+        .map(|n| {
+            let api = api.clone();
+            let body = json!({"name": if n % 2 == 0 { "Same" } else { "SAME" },
+                              "entity": "employees", "mapping": mapping});
+            tokio::spawn(async move { api.post("/templates", body).await })
+        })
+        .collect();
+    let mut created = 0;
+    for save in saves {
+        let (status, answer) = save.await.unwrap();
+        match status {
+            StatusCode::CREATED => created += 1,
+            StatusCode::CONFLICT => assert_eq!(code(&answer), "template_name_taken"),
+            other => panic!("save answered {other}: {answer}"),
+        }
+    }
+    assert_eq!(created, 1, "one template per name");
+}
+
+/// Renames that overlap must not leave a name reserved with no template
+/// behind it: each rename frees the name it read as the old one, so two at
+/// once free the first name twice and keep the loser's new name taken.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_renames_of_a_template_leave_no_name_taken_by_nobody() {
+    let stack = TestStack::new().await;
+    let api = stack.api().await;
+    let mapping =
+        json!({"c1": "email", "c2": "first_name", "c3": "last_name", "c4": "employee_status"});
+    let (status, created) = api
+        .post(
+            "/templates",
+            json!({"name": "Start", "entity": "employees", "mapping": mapping}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let template_id = created["template_id"].as_str().unwrap().to_string();
+    let names = ["North", "South", "East", "West"];
+    let renames: Vec<_> = names
+        .into_iter()
+        .map(|name| {
+            let (api, path) = (api.clone(), format!("/templates/{template_id}"));
+            let body = json!({"name": name, "entity": "employees", "mapping": mapping});
+            tokio::spawn(async move { api.put(&path, body).await })
+        })
+        .collect();
+    for rename in renames {
+        let (status, answer) = rename.await.unwrap();
+        assert!(
+            status == StatusCode::OK || status == StatusCode::CONFLICT,
+            "{status} {answer}"
+        );
+    }
+    let (_, shown) = api.get(&format!("/templates/{template_id}")).await;
+    let kept = shown["name"].as_str().unwrap().to_string();
+    // Only the name the template ended with is in use; "Start" and the
+    // names it passed through are free.
+    for name in ["Start", "North", "South", "East", "West"] {
+        let body = json!({"name": name, "entity": "employees", "mapping": mapping});
+        let (status, answer) = api.post("/templates", body).await;
+        if name == kept {
+            assert_eq!(status, StatusCode::CONFLICT, "{name}: {answer}");
+        } else {
+            assert_eq!(
+                status,
+                StatusCode::CREATED,
+                "{name} is not the name of any template (the template is {kept:?}): {answer}"
+            );
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn settings_decide_what_a_second_import_may_do() {
+    let (_stack, api) = serve().await;
+    imported_employees(&api).await;
+    let (id, analysis) = uploaded_employees(&api).await;
+    let mapping = &analysis["suggested_mapping"];
+    let (status, preview) = api
+        .post(
+            &format!("/imports/{id}/preview"),
+            json!({"mapping": mapping, "settings": {"mode": "create_only"}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{preview}");
+    assert_eq!(preview["summary"]["would_fail"], 35, "{preview}");
+    assert_eq!(preview["summary"]["would_create"], 0, "{preview}");
+    let (status, started) = api
+        .post(
+            &format!("/imports/{id}/start"),
+            json!({"mapping": mapping, "settings": {"mode": "create_only"}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{started}");
+    assert_eq!(started["settings"]["mode"], "create_only", "{started}");
+    let done = api.wait_final(&id).await;
+    assert_eq!(done["counts"]["failed"], 40, "{done}");
+    assert_eq!(done["counts"]["created"], 0, "{done}");
+    let (_, failed) = api
+        .get(&format!("/imports/{id}/rows?outcome=failed&limit=2"))
+        .await;
+    assert_eq!(failed["rows"][0]["row"], 2, "{failed}");
+    assert_eq!(failed["rows"][0]["errors"][0]["code"], "record_exists");
+
+    // Failed rows page like the others.
+    let mut seen = Vec::new();
+    let mut path = format!("/imports/{id}/rows?outcome=failed&limit=3");
+    for _ in 0..20 {
+        let (status, page) = api.get(&path).await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        seen.extend(
+            page["rows"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r["row"].as_u64().unwrap()),
+        );
+        match page["next_cursor"].as_str() {
+            Some(cursor) => {
+                path = format!("/imports/{id}/rows?outcome=failed&limit=3&cursor={cursor}")
+            }
+            None => break,
+        }
+    }
+    assert_eq!(seen, (2..=41).collect::<Vec<u64>>());
+}
+
+/// A feed imports unattended: once its template is gone, its files must not
+/// sit at `uploaded` waiting for a start nobody gives. Either the delete is
+/// refused while a feed uses the template, or the file fails with a reason.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_feed_whose_template_was_deleted_does_not_leave_files_waiting() {
+    let (stack, api) = serve().await;
+    let bytes = sample("employees.csv");
+    let mapping = suggested(Entity::Employees, &bytes);
+    let (_, template) = api
+        .post(
+            "/templates",
+            json!({"name": "Nightly", "entity": "employees", "mapping": mapping}),
+        )
+        .await;
+    let template_id = template["template_id"].as_str().unwrap().to_string();
+    let (_, feed) = api
+        .post(
+            "/feeds",
+            json!({"entity": "employees", "template_id": template_id}),
+        )
+        .await;
+    let prefix = feed["prefix"].as_str().unwrap().to_string();
+    let (status, answer) = api.delete(&format!("/templates/{template_id}")).await;
+    if status == StatusCode::CONFLICT {
+        // Refusing to delete a template a feed uses is one right answer.
+        return;
+    }
+    assert_eq!(status, StatusCode::NO_CONTENT, "{answer}");
+    // The other: the feed's next file ends, failed with a reason, rather
+    // than waiting for a start nobody will give.
+    stack.put_object(&format!("{prefix}hr.csv"), bytes).await;
+    let start = Instant::now();
+    let id = loop {
+        let (_, list) = api.get("/imports").await;
+        if let Some(id) = list["imports"][0]["import_id"].as_str() {
+            break id.to_string();
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "no import for the file"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    split_queue_drained(&stack).await;
+    let (_, import) = api.get(&format!("/imports/{id}")).await;
+    assert_eq!(
+        import["status"], "failed",
+        "a feed file whose template is gone should fail with a reason: {import}"
+    );
+    assert!(
+        import["reason"].as_str().is_some_and(|r| !r.is_empty()),
+        "{import}"
     );
 }
