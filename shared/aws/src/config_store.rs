@@ -145,6 +145,8 @@ pub enum SaveError {
     NameTaken { entity: Entity, name: String },
     #[error("no such template")]
     NotFound,
+    #[error("the template was changed or deleted meanwhile: reload it and try again")]
+    Changed,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -193,60 +195,72 @@ impl TemplateStore {
     /// Saves a new template under a name not taken yet.
     pub async fn create(&self, company_id: &str, saved: &SavedTemplate) -> Result<(), SaveError> {
         let items = vec![
-            self.put_template(company_id, saved, "attribute_not_exists(#pk)")?,
-            self.put_name(company_id, saved)?,
+            (self.put_template(company_id, saved, None)?, Clash::Gone),
+            (self.put_name(company_id, saved)?, Clash::NameTaken),
         ];
         self.transact(items, &saved.template).await
     }
 
-    /// Replaces a template; a new name must be free.
-    pub async fn replace(&self, company_id: &str, saved: &SavedTemplate) -> Result<(), SaveError> {
-        let old = self
-            .get(company_id, &saved.template_id)
-            .await?
-            .ok_or(SaveError::NotFound)?;
-        let mut items = vec![self.put_template(company_id, saved, "attribute_exists(#pk)")?];
-        if name_key(&old.template) != name_key(&saved.template) {
-            items.push(self.delete_name(company_id, &old)?);
-            items.push(self.put_name(company_id, saved)?);
+    /// Replaces the template `seen` was read as; a new name must be free.
+    /// Fails with [`SaveError::Changed`] when someone saved it meanwhile, so
+    /// that overlapping renames cannot free or hold the wrong names.
+    pub async fn replace(
+        &self,
+        company_id: &str,
+        seen: &SavedTemplate,
+        saved: &SavedTemplate,
+    ) -> Result<(), SaveError> {
+        let mut items = vec![(
+            self.put_template(company_id, saved, Some(&seen.updated_at))?,
+            Clash::Changed,
+        )];
+        if name_key(&seen.template) != name_key(&saved.template) {
+            items.push((self.delete_name(company_id, seen)?, Clash::Changed));
+            items.push((self.put_name(company_id, saved)?, Clash::NameTaken));
         }
         self.transact(items, &saved.template).await
     }
 
-    /// `false` when the template did not exist.
-    pub async fn delete(&self, company_id: &str, template_id: &str) -> Result<bool, StoreError> {
-        let Some(old) = self.get(company_id, template_id).await? else {
-            return Ok(false);
-        };
+    /// Deletes the template `seen` was read as, with its name.
+    pub async fn delete(&self, company_id: &str, seen: &SavedTemplate) -> Result<(), SaveError> {
         let delete_template = Delete::builder()
             .table_name(&self.0.table)
-            .set_key(Some(self.0.key(company_id, template_id)))
+            .set_key(Some(self.0.key(company_id, &seen.template_id)))
+            .condition_expression("#updated_at = :seen")
+            .expression_attribute_names("#updated_at", "updated_at")
+            .expression_attribute_values(":seen", AttributeValue::S(seen.updated_at.clone()))
             .build()
             .map_err(aws("TransactWriteItems delete template"))?;
-        self.0
-            .client
-            .transact_write_items()
-            .transact_items(TransactWriteItem::builder().delete(delete_template).build())
-            .transact_items(self.delete_name(company_id, &old)?)
-            .send()
-            .await
-            .map_err(aws("TransactWriteItems delete template"))?;
-        Ok(true)
+        let items = vec![
+            (
+                TransactWriteItem::builder().delete(delete_template).build(),
+                Clash::Changed,
+            ),
+            (self.delete_name(company_id, seen)?, Clash::Changed),
+        ];
+        self.transact(items, &seen.template).await
     }
 
+    /// A new template (`seen` = `None`: the id must be free), or the one
+    /// last saved at `seen`.
     fn put_template(
         &self,
         company_id: &str,
         saved: &SavedTemplate,
-        condition: &str,
+        seen: Option<&str>,
     ) -> Result<TransactWriteItem, StoreError> {
         let put = Put::builder()
             .table_name(&self.0.table)
             .set_item(Some(self.0.item(company_id, &saved.template_id, saved)?))
-            .condition_expression(condition)
-            .expression_attribute_names("#pk", "pk")
-            .build()
-            .map_err(aws("TransactWriteItems template"))?;
+            .expression_attribute_names("#pk", "pk");
+        let put = match seen {
+            None => put.condition_expression("attribute_not_exists(#pk)"),
+            Some(updated_at) => put
+                .condition_expression("attribute_exists(#pk) AND #updated_at = :seen")
+                .expression_attribute_names("#updated_at", "updated_at")
+                .expression_attribute_values(":seen", AttributeValue::S(updated_at.to_string())),
+        };
+        let put = put.build().map_err(aws("TransactWriteItems template"))?;
         Ok(TransactWriteItem::builder().put(put).build())
     }
 
@@ -270,6 +284,7 @@ impl TemplateStore {
         Ok(TransactWriteItem::builder().put(put).build())
     }
 
+    /// Frees the template's name, only if the name is still its own.
     fn delete_name(
         &self,
         company_id: &str,
@@ -278,16 +293,22 @@ impl TemplateStore {
         let delete = Delete::builder()
             .table_name(&self.0.table)
             .set_key(Some(key(company_id, name_key(&old.template))))
+            .condition_expression("#template_id = :id")
+            .expression_attribute_names("#template_id", "template_id")
+            .expression_attribute_values(":id", AttributeValue::S(old.template_id.clone()))
             .build()
             .map_err(aws("TransactWriteItems template name"))?;
         Ok(TransactWriteItem::builder().delete(delete).build())
     }
 
+    /// Runs the items in one transaction; a failed condition becomes the
+    /// clash its item stands for.
     async fn transact(
         &self,
-        items: Vec<TransactWriteItem>,
+        items: Vec<(TransactWriteItem, Clash)>,
         template: &Template,
     ) -> Result<(), SaveError> {
+        let (items, clashes): (Vec<_>, Vec<_>) = items.into_iter().unzip();
         let result = self
             .0
             .client
@@ -295,36 +316,40 @@ impl TemplateStore {
             .set_transact_items(Some(items))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(err) => {
-                let reasons: Vec<Option<String>> = match err.as_service_error() {
-                    Some(TransactWriteItemsError::TransactionCanceledException(canceled)) => {
-                        canceled
-                            .cancellation_reasons()
-                            .iter()
-                            .map(|r| r.code().map(str::to_string))
-                            .collect()
-                    }
-                    _ => Vec::new(),
-                };
-                let failed = |i: usize| {
-                    reasons.get(i).and_then(|c| c.as_deref()) == Some("ConditionalCheckFailed")
-                };
-                if failed(0) {
-                    // The template vanished (replace) or the id is taken (create).
-                    Err(SaveError::NotFound)
-                } else if (1..reasons.len()).any(failed) {
-                    Err(SaveError::NameTaken {
-                        entity: template.entity,
-                        name: template.name.trim().to_string(),
-                    })
-                } else {
-                    Err(SaveError::Store(aws("TransactWriteItems template")(err)))
-                }
-            }
-        }
+        let Err(err) = result else {
+            return Ok(());
+        };
+        let reasons: Vec<Option<String>> = match err.as_service_error() {
+            Some(TransactWriteItemsError::TransactionCanceledException(canceled)) => canceled
+                .cancellation_reasons()
+                .iter()
+                .map(|r| r.code().map(str::to_string))
+                .collect(),
+            _ => Vec::new(),
+        };
+        let clash = reasons
+            .iter()
+            .zip(&clashes)
+            .find(|(code, _)| code.as_deref() == Some("ConditionalCheckFailed"))
+            .map(|(_, clash)| *clash);
+        Err(match clash {
+            Some(Clash::Gone) => SaveError::NotFound,
+            Some(Clash::Changed) => SaveError::Changed,
+            Some(Clash::NameTaken) => SaveError::NameTaken {
+                entity: template.entity,
+                name: template.name.trim().to_string(),
+            },
+            None => SaveError::Store(aws("TransactWriteItems template")(err)),
+        })
     }
+}
+
+/// What a failed condition on a transaction's item means.
+#[derive(Clone, Copy, Debug)]
+enum Clash {
+    Gone,
+    Changed,
+    NameTaken,
 }
 
 #[derive(Clone, Debug)]

@@ -180,14 +180,33 @@ async fn split_event_record(
                 .or(object.e_tag.as_deref())
                 .unwrap_or("");
             let import_id = feed_import_id(&key, version);
-            let import = feed_import(deps, &feed, &import_id, &file_name, &key).await?;
+            let (import, template_missing) =
+                feed_import(deps, &feed, &import_id, &file_name, &key).await?;
             if deps.imports.create(&import).await? {
                 info!(%company_id, %feed_id, %import_id, "feed file became an import");
+            }
+            if template_missing {
+                warn!(%feed_id, code = FEED_TEMPLATE_MISSING, "feed file rejected");
+                deps.imports
+                    .fail(
+                        &company_id,
+                        &import_id,
+                        FEED_TEMPLATE_MISSING,
+                        "this feed's template was deleted, so the file has no mapping: \
+                         create the feed again with a template, then drop the file again",
+                    )
+                    .await?;
+                return Ok(SplitOutcome::Failed {
+                    code: FEED_TEMPLATE_MISSING,
+                });
             }
             split_import(deps, &company_id, &import_id).await
         }
     }
 }
+
+/// Why a feed file fails when its feed's template is gone.
+pub const FEED_TEMPLATE_MISSING: &str = "feed_template_missing";
 
 /// One import per object version: a re-delivered event finds the same id.
 fn feed_import_id(key: &str, version: &str) -> String {
@@ -199,13 +218,15 @@ fn feed_import_id(key: &str, version: &str) -> String {
     format!("feed-{}", &hex::encode(digest)[..20])
 }
 
+/// The feed file's import, and whether the feed's template is gone (its
+/// files then have no mapping and fail, rather than wait for a start).
 async fn feed_import(
     deps: &Deps,
     feed: &FeedConfig,
     import_id: &str,
     file_name: &str,
     key: &str,
-) -> Result<ImportRecord, StoreError> {
+) -> Result<(ImportRecord, bool), StoreError> {
     let mut import = ImportRecord::new(
         &feed.company_id,
         import_id,
@@ -220,14 +241,17 @@ async fn feed_import(
     import.template_id = feed.template_id.clone();
     import.mapping = feed.mapping.clone();
     import.settings = feed.settings;
+    let mut template_missing = false;
     if let Some(template_id) = &feed.template_id {
-        if let Some(saved) = deps.templates.get(&feed.company_id, template_id).await? {
-            let template = saved.template;
-            import.mapping = Some(template.mapping);
-            import.settings = template.settings;
+        match deps.templates.get(&feed.company_id, template_id).await? {
+            Some(saved) => {
+                import.mapping = Some(saved.template.mapping);
+                import.settings = saved.template.settings;
+            }
+            None => template_missing = true,
         }
     }
-    Ok(import)
+    Ok((import, template_missing))
 }
 
 /// Reads the import's object and splits it, once. Called for new objects and

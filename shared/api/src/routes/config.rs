@@ -32,6 +32,7 @@ fn save_error(err: SaveError) -> ApiError {
     match err {
         SaveError::NameTaken { .. } => ApiError::conflict("template_name_taken", err.to_string()),
         SaveError::NotFound => ApiError::NotFound("template"),
+        SaveError::Changed => ApiError::conflict("template_changed", err.to_string()),
         SaveError::Store(err) => err.into(),
     }
 }
@@ -102,26 +103,47 @@ pub async fn replace_template(
     let saved = SavedTemplate {
         template_id: id,
         template,
-        created_at: old.created_at,
+        created_at: old.created_at.clone(),
         updated_at: now(),
     };
     templates
-        .replace(&caller.company_id, &saved)
+        .replace(&caller.company_id, &old, &saved)
         .await
         .map_err(save_error)?;
     Ok(axum::Json(saved))
 }
 
+/// `DELETE /templates/{id}`: refused while a feed imports with it, as the
+/// feed's files would have no mapping.
 pub async fn delete_template(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    if state.deps.templates.delete(&caller.company_id, &id).await? {
-        Ok(StatusCode::NO_CONTENT)
-    } else {
-        Err(ApiError::NotFound("template"))
+    let deps = &state.deps;
+    let seen = deps
+        .templates
+        .get(&caller.company_id, &id)
+        .await?
+        .ok_or(ApiError::NotFound("template"))?;
+    let feeds = deps.feeds.list(&caller.company_id).await?;
+    if let Some(feed) = feeds
+        .iter()
+        .find(|f| f.template_id.as_deref() == Some(id.as_str()))
+    {
+        return Err(ApiError::conflict(
+            "template_in_use",
+            format!(
+                "feed {} imports with this template: delete the feed first (DELETE /feeds/{})",
+                feed.feed_id, feed.feed_id
+            ),
+        ));
     }
+    deps.templates
+        .delete(&caller.company_id, &seen)
+        .await
+        .map_err(save_error)?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 fn feed_view(feed: FeedConfig) -> FeedView {
