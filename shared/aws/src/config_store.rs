@@ -88,7 +88,7 @@ impl CompanyItems {
 
     /// Every item of this kind in the company's partition.
     async fn list<T: DeserializeOwned>(&self, company_id: &str) -> Result<Vec<T>, StoreError> {
-        let items = self
+        let query = self
             .client
             .query()
             .table_name(&self.table)
@@ -97,19 +97,11 @@ impl CompanyItems {
             .expression_attribute_names("#sk", "sk")
             .expression_attribute_values(":pk", AttributeValue::S(format!("C#{company_id}")))
             .expression_attribute_values(":kind", AttributeValue::S(self.kind.to_string()))
-            .consistent_read(true)
-            .into_paginator()
-            .items()
-            .send()
-            .collect::<Vec<_>>()
-            .await;
-        items
+            .consistent_read(true);
+        crate::paging::all_items(query, "Query configuration")
+            .await?
             .into_iter()
-            .map(|item| {
-                Ok(serde_dynamo::from_item(
-                    item.map_err(aws("Query configuration"))?,
-                )?)
-            })
+            .map(|item| Ok(serde_dynamo::from_item(item)?))
             .collect()
     }
 

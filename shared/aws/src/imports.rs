@@ -84,8 +84,27 @@ fn n(value: impl ToString) -> AttributeValue {
     AttributeValue::N(value.to_string())
 }
 
-fn is_condition_failure<E: aws_sdk_dynamodb::error::ProvideErrorMetadata>(err: &E) -> bool {
-    err.code() == Some("ConditionalCheckFailedException")
+/// A conditional write's result: `true` when written, `false` when its
+/// condition did not hold.
+fn written<O, E>(
+    result: Result<O, aws_sdk_dynamodb::error::SdkError<E, aws_smithy_runtime_api::http::Response>>,
+    operation: &'static str,
+) -> Result<bool, StoreError>
+where
+    E: aws_sdk_dynamodb::error::ProvideErrorMetadata + std::error::Error + 'static,
+{
+    match result {
+        Ok(_) => Ok(true),
+        Err(err)
+            if err
+                .as_service_error()
+                .and_then(|e| e.code())
+                .is_some_and(|code| code == "ConditionalCheckFailedException") =>
+        {
+            Ok(false)
+        }
+        Err(err) => Err(aws(operation)(err)),
+    }
 }
 
 impl ImportStore {
@@ -126,11 +145,7 @@ impl ImportStore {
             .expression_attribute_names("#pk", "pk")
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(err) if err.as_service_error().is_some_and(is_condition_failure) => Ok(false),
-            Err(err) => Err(aws("PutItem import")(err)),
-        }
+        written(result, "PutItem import")
     }
 
     pub async fn get(
@@ -187,11 +202,7 @@ impl ImportStore {
             .expression_attribute_values(":in_progress", s(ImportStatus::InProgress.as_str()))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(err) if err.as_service_error().is_some_and(is_condition_failure) => Ok(false),
-            Err(err) => Err(aws("UpdateItem claim split")(err)),
-        }
+        written(result, "UpdateItem claim split")
     }
 
     /// Gives a claim back after an error, so that a retry may split.
@@ -291,11 +302,8 @@ impl ImportStore {
             .expression_attribute_values(":true", AttributeValue::Bool(true))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(err) if err.as_service_error().is_some_and(is_condition_failure) => Ok(()),
-            Err(err) => Err(aws("UpdateItem fail import")(err)),
-        }
+        written(result, "UpdateItem fail import")?;
+        Ok(())
     }
 
     /// Records the totals and moves the import to `In Progress`, before any
@@ -483,11 +491,7 @@ impl ImportStore {
             .expression_attribute_values(":now", s(now))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(Some(status)),
-            Err(err) if err.as_service_error().is_some_and(is_condition_failure) => Ok(None),
-            Err(err) => Err(aws("UpdateItem finish import")(err)),
-        }
+        Ok(written(result, "UpdateItem finish import")?.then_some(status))
     }
 
     /// Writes a chunk's row logs. Puts with fixed keys: a retry overwrites
@@ -554,7 +558,7 @@ impl ImportStore {
         import_id: &str,
         prefix: &str,
     ) -> Result<Vec<HashMap<String, AttributeValue>>, StoreError> {
-        let pages = self
+        let query = self
             .client
             .query()
             .table_name(&self.table)
@@ -563,16 +567,8 @@ impl ImportStore {
             .expression_attribute_names("#sk", "sk")
             .expression_attribute_values(":pk", s(k::pk(company_id, import_id)))
             .expression_attribute_values(":prefix", s(prefix))
-            .consistent_read(true)
-            .into_paginator()
-            .items()
-            .send()
-            .collect::<Vec<_>>()
-            .await;
-        pages
-            .into_iter()
-            .map(|item| item.map_err(aws("Query row logs")))
-            .collect()
+            .consistent_read(true);
+        crate::paging::all_items(query, "Query row logs").await
     }
 
     /// Confirms the mapping an import waiting at `Uploaded` runs with, once:
@@ -614,11 +610,7 @@ impl ImportStore {
                 .expression_attribute_names("#template_id", "template_id")
                 .expression_attribute_values(":template", s(template_id));
         }
-        match update.send().await {
-            Ok(_) => Ok(true),
-            Err(err) if err.as_service_error().is_some_and(is_condition_failure) => Ok(false),
-            Err(err) => Err(aws("UpdateItem begin import")(err)),
-        }
+        written(update.send().await, "UpdateItem begin import")
     }
 
     /// Splits claimed before `before` and never finished: their splitter
@@ -628,7 +620,7 @@ impl ImportStore {
         &self,
         before: chrono::DateTime<chrono::Utc>,
     ) -> Result<Vec<StaleClaim>, StoreError> {
-        let pages = self
+        let query = self
             .client
             .query()
             .table_name(&self.table)
@@ -637,19 +629,11 @@ impl ImportStore {
             .expression_attribute_names("#claim_pk", "claim_pk")
             .expression_attribute_names("#split_claimed_at", "split_claimed_at")
             .expression_attribute_values(":claims", s(k::SPLIT_CLAIMS))
-            .expression_attribute_values(":before", n(before.timestamp()))
-            .into_paginator()
-            .items()
-            .send()
-            .collect::<Vec<_>>()
-            .await;
-        pages
+            .expression_attribute_values(":before", n(before.timestamp()));
+        crate::paging::all_items(query, "Query stale split claims")
+            .await?
             .into_iter()
-            .map(|item| {
-                Ok(serde_dynamo::from_item(
-                    item.map_err(aws("Query stale split claims"))?,
-                )?)
-            })
+            .map(|item| Ok(serde_dynamo::from_item(item)?))
             .collect()
     }
 
@@ -669,11 +653,8 @@ impl ImportStore {
             .expression_attribute_values(":before", n(before.timestamp()))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(err) if err.as_service_error().is_some_and(is_condition_failure) => Ok(()),
-            Err(err) => Err(aws("UpdateItem drop stale claim")(err)),
-        }
+        written(result, "UpdateItem drop stale claim")?;
+        Ok(())
     }
 
     /// Takes a start back after its split could not run, so that the admin

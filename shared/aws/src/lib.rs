@@ -17,6 +17,7 @@ pub mod imports;
 pub mod keys;
 pub mod local;
 pub mod model;
+mod paging;
 pub mod process;
 pub mod records;
 pub mod row_logs;
