@@ -48,41 +48,96 @@ pub fn is_valid_email(value: &str) -> bool {
 /// dots only between other characters, never two in a row.
 fn local_part_is_valid(local: &str) -> bool {
     let bytes = local.as_bytes();
-    let (Some(&first), Some(&last)) = (bytes.first(), bytes.last()) else {
+    if bytes.is_empty() || bytes.len() > 64 || bytes[0] == b'.' || bytes[bytes.len() - 1] == b'.' {
         return false;
-    };
-    let allowed = if local.is_ascii() {
-        // ASCII whitespace and controls are all at or below the space, or DEL.
-        bytes
-            .iter()
-            .all(|&b| b > b' ' && b != 0x7F && !matches!(b, b'"' | b',' | b';' | b'<' | b'>'))
-    } else {
-        !local.chars().any(|c| {
-            c.is_whitespace() || c.is_control() || matches!(c, '"' | ',' | ';' | '<' | '>')
-        })
-    };
-    bytes.len() <= 64
-        && allowed
-        && first != b'.'
-        && last != b'.'
-        && !bytes.windows(2).any(|pair| pair == b"..")
+    }
+    let mut previous = 0u8;
+    let mut ascii = true;
+    for &b in bytes {
+        if (b == b'.' && previous == b'.') || REFUSED_IN_LOCAL[usize::from(b)] {
+            return false;
+        }
+        ascii &= b.is_ascii();
+        previous = b;
+    }
+    // Non-ASCII whitespace and controls (U+0085, U+00A0, U+2028…) need
+    // the character tables.
+    ascii || !local.chars().any(|c| c.is_whitespace() || c.is_control())
 }
+
+/// ASCII bytes refused in a local part: controls, the space (ASCII
+/// whitespace is all at or below it), DEL and `" , ; < >`.
+static REFUSED_IN_LOCAL: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b <= b' ' as usize {
+        table[b] = true;
+        b += 1;
+    }
+    table[0x7F] = true;
+    table[b'"' as usize] = true;
+    table[b',' as usize] = true;
+    table[b';' as usize] = true;
+    table[b'<' as usize] = true;
+    table[b'>' as usize] = true;
+    table
+};
 
 /// Labels of ASCII letters, digits and inner hyphens (so no second `@`),
 /// each 1 to 63 bytes; at least two; the last one 2+ letters.
 fn domain_is_valid(domain: &[u8]) -> bool {
-    let Some(last_dot) = domain.iter().rposition(|&b| b == b'.') else {
-        return false;
-    };
-    let tld = &domain[last_dot + 1..];
-    tld.len() >= 2
-        && tld.iter().all(u8::is_ascii_alphabetic)
-        && domain.split(|&b| b == b'.').all(|label| {
-            matches!((label.first(), label.last()), (Some(&first), Some(&last)) if first != b'-' && last != b'-')
-                && label.len() <= 63
-                && label.iter().all(|&b| b.is_ascii_alphanumeric() || b == b'-')
-        })
+    let mut dots = 0usize;
+    let mut label_len = 0usize;
+    let mut label_alphabetic = true;
+    let mut previous_hyphen = false;
+    for &b in domain {
+        match DOMAIN_BYTES[usize::from(b)] {
+            DomainByte::Letter => {}
+            DomainByte::Digit => label_alphabetic = false,
+            DomainByte::Hyphen if label_len > 0 => label_alphabetic = false,
+            DomainByte::Dot if label_len > 0 && !previous_hyphen && label_len <= 63 => {
+                dots += 1;
+                label_len = 0;
+                label_alphabetic = true;
+                previous_hyphen = false;
+                continue;
+            }
+            _ => return false,
+        }
+        label_len += 1;
+        previous_hyphen = b == b'-';
+    }
+    // The top-level label: all letters, so it cannot end with a hyphen.
+    dots > 0 && (2..=63).contains(&label_len) && label_alphabetic
 }
+
+#[derive(Clone, Copy)]
+enum DomainByte {
+    Letter,
+    Digit,
+    Hyphen,
+    Dot,
+    Refused,
+}
+
+/// What each byte is to a domain: one lookup per byte instead of a chain
+/// of range tests.
+static DOMAIN_BYTES: [DomainByte; 256] = {
+    let mut table = [DomainByte::Refused; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        if c.is_ascii_alphabetic() {
+            table[b] = DomainByte::Letter;
+        } else if c.is_ascii_digit() {
+            table[b] = DomainByte::Digit;
+        }
+        b += 1;
+    }
+    table[b'-' as usize] = DomainByte::Hyphen;
+    table[b'.' as usize] = DomainByte::Dot;
+    table
+};
 
 #[cfg(test)]
 mod tests {
