@@ -11,8 +11,12 @@ use crate::headers::Headers;
 use crate::mapping::Mapping;
 use crate::row::{RowNumber, SourceRow};
 use crate::template::{DateFormat, ImportSettings};
+use crate::validate::DateRule;
 use crate::validate::{date_rule, normalize, numeric_parts, trim, KEY_SEPARATOR};
+use foldhash::HashMapExt;
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
+use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -120,21 +124,54 @@ impl ImportPlan {
     /// The normalized record key of a row (e.g. lower-cased email), or
     /// `None` when a key cell is blank or invalid (the validator says why).
     pub fn key_of(&self, row: &SourceRow) -> Option<String> {
-        let mut key = String::new();
-        for (i, field) in self.entity.key_fields().enumerate() {
-            let planned = self.columns.iter().find(|c| c.field == field.id)?;
-            let raw = row.cells.get(planned.column)?;
+        KeyReader::new(self).key(row).map(Cow::into_owned)
+    }
+}
+
+/// Reads rows' keys with the key columns resolved once, not per row.
+struct KeyReader {
+    /// Each key field's column, type and date rule, in key order; `None`
+    /// when a key field is not mapped, so no row has a key.
+    columns: Option<Vec<(usize, FieldType, DateRule)>>,
+}
+
+impl KeyReader {
+    fn new(plan: &ImportPlan) -> KeyReader {
+        let columns = plan
+            .entity
+            .key_fields()
+            .map(|field| {
+                let planned = plan.columns.iter().find(|c| c.field == field.id)?;
+                let rule = date_rule(plan.settings.date_format, planned.date_order);
+                Some((planned.column, field.field_type, rule))
+            })
+            .collect();
+        KeyReader { columns }
+    }
+
+    /// [`ImportPlan::key_of`]; a one-field key borrows the cell when
+    /// normalizing leaves it as it is.
+    fn key<'r>(&self, row: &'r SourceRow) -> Option<Cow<'r, str>> {
+        let columns = self.columns.as_deref()?;
+        let value = |&(column, field_type, rule): &(usize, FieldType, DateRule)| {
+            let raw = row.cells.get(column)?;
             if trim(raw).is_empty() {
                 return None;
             }
-            let rule = date_rule(self.settings.date_format, planned.date_order);
-            let value = normalize(field.field_type, raw, rule).ok()?;
+            normalize(field_type, raw, rule).ok()
+        };
+        if let [only] = columns {
+            return value(only);
+        }
+        let mut key = String::new();
+        for (i, column) in columns.iter().enumerate() {
+            let value = value(column)?;
             if i > 0 {
                 key.push(KEY_SEPARATOR);
             }
             key.push_str(&value);
         }
-        Some(key)
+        Some(Cow::Owned(key))
     }
 }
 
@@ -200,20 +237,25 @@ fn column_id_width<'a>(cells: impl Iterator<Item = &'a str>) -> Option<u8> {
 /// "Earlier" is by row number, not slice order, so the answer is the same
 /// whatever order the rows arrive in.
 pub fn find_duplicates(plan: &ImportPlan, rows: &[SourceRow]) -> HashMap<RowNumber, RowNumber> {
-    let mut keyed: Vec<(RowNumber, String)> = rows
+    let reader = KeyReader::new(plan);
+    let mut keyed: Vec<(RowNumber, Cow<'_, str>)> = rows
         .iter()
-        .filter_map(|row| Some((row.number, plan.key_of(row)?)))
+        .filter_map(|row| Some((row.number, reader.key(row)?)))
         .collect();
+    // Rows usually come in order already, which the sort notices.
     keyed.sort_by_key(|(number, _)| *number);
-    let mut first: HashMap<String, RowNumber> = HashMap::with_capacity(keyed.len());
+    // A fast hash: this map holds every row's key. Its seed is random, and
+    // keys a file could choose to collide cost time here, not correctness.
+    let mut first: foldhash::HashMap<Cow<'_, str>, RowNumber> =
+        foldhash::HashMap::with_capacity(keyed.len());
     let mut duplicates = HashMap::new();
     for (number, key) in keyed {
-        match first.get(&key) {
-            Some(&earlier) => {
-                duplicates.insert(number, earlier);
+        match first.entry(key) {
+            Entry::Occupied(earlier) => {
+                duplicates.insert(number, *earlier.get());
             }
-            None => {
-                first.insert(key, number);
+            Entry::Vacant(slot) => {
+                slot.insert(number);
             }
         }
     }

@@ -52,7 +52,7 @@ pub enum Decision {
 /// Decides the fate of a valid row given the stored record, if any.
 pub fn decide(
     existing: Option<&StoredRecord>,
-    incoming: &Record,
+    incoming: &Record<'_>,
     settings: &ImportSettings,
     origin: &Origin,
 ) -> Decision {
@@ -71,7 +71,7 @@ pub fn decide(
                 values: incoming
                     .values
                     .iter()
-                    .map(|(k, v)| (k.to_string(), v.clone()))
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
                     .collect(),
                 created_by: origin.clone(),
                 updated_by: None,
@@ -97,7 +97,7 @@ pub fn decide(
         incoming
             .values
             .iter()
-            .map(|(k, v)| (k.to_string(), v.clone())),
+            .map(|(k, v)| (k.to_string(), v.to_string())),
     );
     if settings.blank_on_update == BlankPolicy::Clear {
         for field in &incoming.blanks {
@@ -129,6 +129,8 @@ pub fn decide(
 mod tests {
     use super::*;
 
+    use std::borrow::Cow;
+
     fn origin(import: &str, row: u32) -> Origin {
         Origin {
             import_id: import.into(),
@@ -136,12 +138,12 @@ mod tests {
         }
     }
 
-    fn record(values: &[(&str, &str)], blanks: &[&str]) -> Record {
+    fn record(values: &[(&str, &str)], blanks: &[&str]) -> Record<'static> {
         Record {
             key: "a@example.com".into(),
             values: values
                 .iter()
-                .map(|(k, v)| (k.to_string().into(), v.to_string()))
+                .map(|(k, v)| (Cow::Owned(k.to_string()), Cow::Owned(v.to_string())))
                 .collect(),
             blanks: blanks.iter().map(|b| b.to_string()).collect(),
         }

@@ -1,42 +1,82 @@
 //! Fixed choices: catalog enums and yes/no fields.
 
+use super::loose::LooseTable;
 use super::{loose_eq, quoted, trim, Rejection};
 use crate::catalog::EnumValue;
 use crate::validate::ErrorCode;
+use std::borrow::Cow;
 
 /// Matches the canonical value or a synonym, ignoring case and whitespace.
-pub fn normalize_choice(raw: &str, values: &[EnumValue]) -> Result<String, Rejection> {
+///
+/// Scans the list; [`Choices`] answers the same from a table built once,
+/// for a column's many cells.
+pub fn normalize_choice(
+    raw: &str,
+    values: &'static [EnumValue],
+) -> Result<Cow<'static, str>, Rejection> {
     let value = trim(raw);
     let found = values.iter().find(|v| {
         loose_eq(value, v.value, false) || v.synonyms.iter().any(|s| loose_eq(value, s, false))
     });
     match found {
-        Some(v) => Ok(v.value.to_string()),
-        None => {
-            let allowed: Vec<&str> = values.iter().map(|v| v.value).collect();
-            Err(Rejection::new(
-                ErrorCode::InvalidChoice,
-                format!(
-                    "{} is not one of the allowed values: {}",
-                    quoted(value),
-                    allowed.join(", ")
-                ),
-            ))
+        Some(v) => Ok(Cow::Borrowed(v.value)),
+        None => Err(not_a_choice(value, values)),
+    }
+}
+
+/// An enum's values and synonyms, folded once for [`normalize_choice`]'s
+/// loose comparison.
+#[derive(Clone, Debug)]
+pub(crate) struct Choices {
+    values: &'static [EnumValue],
+    table: LooseTable<&'static str>,
+}
+
+impl Choices {
+    pub(crate) fn new(values: &'static [EnumValue]) -> Choices {
+        // Each value, then its synonyms: the order a scan tries them in.
+        let names = values.iter().flat_map(|v| {
+            std::iter::once((v.value, v.value)).chain(v.synonyms.iter().map(|s| (*s, v.value)))
+        });
+        Choices {
+            values,
+            table: LooseTable::new(names, false),
         }
     }
+
+    /// What [`normalize_choice`] answers for these values.
+    pub(crate) fn normalize(&self, raw: &str) -> Result<Cow<'static, str>, Rejection> {
+        let value = trim(raw);
+        match self.table.get(value) {
+            Some(canonical) => Ok(Cow::Borrowed(canonical)),
+            None => Err(not_a_choice(value, self.values)),
+        }
+    }
+}
+
+fn not_a_choice(value: &str, values: &[EnumValue]) -> Rejection {
+    let allowed: Vec<&str> = values.iter().map(|v| v.value).collect();
+    Rejection::new(
+        ErrorCode::InvalidChoice,
+        format!(
+            "{} is not one of the allowed values: {}",
+            quoted(value),
+            allowed.join(", ")
+        ),
+    )
 }
 
 const TRUE: &[&str] = &["y", "yes", "true", "1"];
 const FALSE: &[&str] = &["n", "no", "false", "0"];
 
 /// Y/N, Yes/No, True/False, 1/0 → `true`/`false`.
-pub fn normalize_boolean(raw: &str) -> Result<String, Rejection> {
+pub fn normalize_boolean(raw: &str) -> Result<Cow<'static, str>, Rejection> {
     let value = trim(raw);
     let is = |words: &[&str]| words.iter().any(|w| w.eq_ignore_ascii_case(value));
     if is(TRUE) {
-        Ok("true".to_string())
+        Ok(Cow::Borrowed("true"))
     } else if is(FALSE) {
-        Ok("false".to_string())
+        Ok(Cow::Borrowed("false"))
     } else {
         Err(Rejection::new(
             ErrorCode::InvalidBoolean,
@@ -92,6 +132,39 @@ mod tests {
             err.message,
             "\"Halfway\" is not one of the allowed values: In Progress, Completed"
         );
+    }
+
+    #[test]
+    fn choices_built_once_answer_as_the_scan_does() {
+        let catalog = crate::catalog::Entity::ALL
+            .iter()
+            .flat_map(|e| e.fields())
+            .filter_map(|f| match f.field_type {
+                crate::catalog::FieldType::Enum(values) => Some(values),
+                _ => None,
+            });
+        for values in std::iter::once(STATUS).chain(catalog) {
+            let choices = Choices::new(values);
+            let names = values
+                .iter()
+                .flat_map(|v| std::iter::once(v.value).chain(v.synonyms.iter().copied()));
+            for name in names {
+                for raw in [
+                    name.to_string(),
+                    name.to_uppercase(),
+                    format!("  {} ", name.to_lowercase()),
+                    name.replace(' ', ""),
+                    format!("{name}x"),
+                    name.chars().take(name.chars().count() / 2).collect(),
+                ] {
+                    assert_eq!(
+                        choices.normalize(&raw),
+                        normalize_choice(&raw, values),
+                        "{raw:?}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]

@@ -8,6 +8,7 @@ use super::{quoted, trim, Rejection};
 use crate::plan::DateOrder;
 use crate::validate::ErrorCode;
 use chrono::NaiveDate;
+use std::borrow::Cow;
 
 /// How a column's dates are read, resolved once per column.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -44,10 +45,18 @@ const MONTHS: [&str; 12] = [
     "december",
 ];
 
-pub fn normalize_date(raw: &str, rule: DateRule) -> Result<String, Rejection> {
+/// Borrowed from `raw` when it is already `YYYY-MM-DD`.
+pub fn normalize_date(raw: &str, rule: DateRule) -> Result<Cow<'_, str>, Rejection> {
     let value = trim(raw);
     if let Some((y, m, d)) = iso_parts(value) {
-        return ymd(value, y, m, d, None);
+        check_ymd(value, y, m, d, None)?;
+        // Dashes at 4 and 7 of 10 bytes: two-digit month and day, no time.
+        let b = value.as_bytes();
+        return Ok(if b.len() == 10 && b[4] == b'-' && b[7] == b'-' {
+            Cow::Borrowed(value)
+        } else {
+            Cow::Owned(iso(y, m, d))
+        });
     }
     if rule == DateRule::IsoOnly {
         return Err(Rejection::new(
@@ -87,11 +96,11 @@ pub fn normalize_date(raw: &str, rule: DateRule) -> Result<String, Rejection> {
                 DateOrder::DayFirst => "DD/MM/YYYY (day first)",
             })
         };
-        return ymd(value, year, month, day, read_as);
+        return ymd(value, year, month, day, read_as).map(Cow::Owned);
     }
     if let Some((year, month, day)) = named_month_parts(value) {
         let year = year_of(value, year)?;
-        return ymd(value, year, month, day, None);
+        return ymd(value, year, month, day, None).map(Cow::Owned);
     }
     Err(Rejection::new(
         ErrorCode::InvalidDate,
@@ -234,8 +243,20 @@ fn ymd(
     day: u32,
     read_as: Option<&str>,
 ) -> Result<String, Rejection> {
+    check_ymd(value, year, month, day, read_as)?;
+    Ok(iso(year, month, day))
+}
+
+/// A real calendar date with a four-digit year.
+fn check_ymd(
+    value: &str,
+    year: i32,
+    month: u32,
+    day: u32,
+    read_as: Option<&str>,
+) -> Result<(), Rejection> {
     if year >= 1000 && NaiveDate::from_ymd_opt(year, month, day).is_some() {
-        return Ok(iso(year, month, day));
+        return Ok(());
     }
     let how = read_as.map_or(String::new(), |r| format!(" when read as {r}"));
     Err(Rejection::new(
@@ -302,7 +323,9 @@ mod tests {
     const EU: DateRule = DateRule::Order(DateOrder::DayFirst);
 
     fn ok(value: &str, rule: DateRule) -> String {
-        normalize_date(value, rule).unwrap_or_else(|e| panic!("{value}: {}", e.message))
+        normalize_date(value, rule)
+            .unwrap_or_else(|e| panic!("{value}: {}", e.message))
+            .into_owned()
     }
 
     fn code(value: &str, rule: DateRule) -> ErrorCode {
@@ -319,6 +342,22 @@ mod tests {
             assert_eq!(ok("2024-03-05 10:00", rule), "2024-03-05");
         }
         assert_eq!(code("2024-03-05 lunch", AUTO), ErrorCode::InvalidDate);
+    }
+
+    #[test]
+    fn only_dates_already_in_iso_form_are_borrowed() {
+        assert!(matches!(
+            normalize_date(" 2024-03-05 ", AUTO),
+            Ok(Cow::Borrowed("2024-03-05"))
+        ));
+        for value in ["2024/03/05", "2024-3-05", "2024-03-05T10:00", "03/05/2024"] {
+            assert!(
+                matches!(normalize_date(value, US), Ok(Cow::Owned(_))),
+                "{value}"
+            );
+        }
+        assert_eq!(code("0999-03-05", AUTO), ErrorCode::InvalidDate);
+        assert_eq!(code("2024-02-30", AUTO), ErrorCode::InvalidDate);
     }
 
     #[test]

@@ -3,14 +3,15 @@
 use super::{quoted, trim, Rejection};
 use crate::checksum::{dea_digits_are_valid, npi_is_valid};
 use crate::validate::ErrorCode;
+use std::borrow::Cow;
 
 /// The first letter of a DEA number: the registrant type.
 const DEA_REGISTRANT_TYPES: &[u8] = b"ABCDEFGHJKLMPRSTUX";
 
-pub fn normalize_npi(raw: &str) -> Result<String, Rejection> {
+pub fn normalize_npi(raw: &str) -> Result<Cow<'_, str>, Rejection> {
     let value = trim(raw);
     if npi_is_valid(value) {
-        return Ok(value.to_string());
+        return Ok(Cow::Borrowed(value));
     }
     let why = if !value.bytes().all(|b| b.is_ascii_digit()) {
         "an NPI has only digits, exactly 10 of them".to_string()
@@ -30,7 +31,7 @@ pub fn normalize_npi(raw: &str) -> Result<String, Rejection> {
 
 /// Two letters (registrant type, then the first letter of the registrant's
 /// last name or `9`) and seven digits whose last one is a check digit.
-pub fn normalize_dea(raw: &str) -> Result<String, Rejection> {
+pub fn normalize_dea(raw: &str) -> Result<Cow<'_, str>, Rejection> {
     let value = trim(raw).to_ascii_uppercase();
     let b = value.as_bytes();
     let why = if b.len() != 9 {
@@ -47,7 +48,7 @@ pub fn normalize_dea(raw: &str) -> Result<String, Rejection> {
         None
     };
     match why {
-        None => Ok(value),
+        None => Ok(Cow::Owned(value)),
         Some(why) => Err(Rejection::new(
             ErrorCode::InvalidDea,
             format!("{} is not a valid DEA number: {why}", quoted(trim(raw))),

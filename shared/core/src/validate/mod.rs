@@ -7,9 +7,11 @@ mod choice;
 mod date;
 mod email;
 mod ids;
+mod loose;
 mod phone;
 mod place;
 mod text;
+mod values;
 
 pub use choice::{normalize_boolean, normalize_choice};
 pub use date::{normalize_date, numeric_parts, DateRule, NumericDate};
@@ -18,14 +20,16 @@ pub use ids::{normalize_dea, normalize_npi};
 pub use phone::normalize_phone;
 pub use place::{normalize_country, normalize_state, normalize_zip};
 pub use text::{id_warning, looks_scientific, normalize_id, normalize_text};
+pub use values::Values;
 
 use crate::catalog::{Field, FieldType};
 use crate::plan::{DateOrder, ImportPlan};
 use crate::row::{RowNumber, SourceRow};
 use crate::template::DateFormat;
+use choice::Choices;
 use serde::{Deserialize, Serialize};
+use smallvec::SmallVec;
 use std::borrow::Cow;
-use std::collections::BTreeMap;
 
 /// Separates the key fields' values in [`Record::key`].
 pub const KEY_SEPARATOR: char = '\u{1f}';
@@ -96,29 +100,52 @@ pub struct CellIssue<C> {
 pub type RowError = CellIssue<ErrorCode>;
 pub type RowWarning = CellIssue<WarningCode>;
 
-/// A valid row, normalized, ready to upsert.
+/// A valid row, normalized, ready to upsert. Its values may borrow the
+/// row's cells (`'r`); [`Record::into_owned`] detaches them.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Record {
+pub struct Record<'r> {
     /// The key fields' normalized values joined by `'\u{1f}'`.
     pub key: String,
-    /// Field id → normalized value, for non-blank mapped cells. The ids
-    /// borrow the catalog's (JSON is the same as with `String` keys): one
-    /// allocation less per cell of every valid row.
-    pub values: BTreeMap<Cow<'static, str>, String>,
+    /// Field id → normalized value, for non-blank mapped cells.
+    pub values: Values<'r>,
     /// Mapped fields whose cell was blank (the blank-cell policy decides).
     pub blanks: Vec<String>,
 }
 
+impl Record<'_> {
+    pub fn into_owned(self) -> Record<'static> {
+        Record {
+            key: self.key,
+            values: self.values.into_owned(),
+            blanks: self.blanks,
+        }
+    }
+}
+
+/// What became of a row; a valid one's record may borrow the row (`'r`).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum RowOutcome {
+pub enum RowOutcome<'r> {
     Valid {
-        record: Record,
+        record: Record<'r>,
         warnings: Vec<RowWarning>,
     },
     Invalid {
         errors: Vec<RowError>,
         warnings: Vec<RowWarning>,
     },
+}
+
+impl RowOutcome<'_> {
+    /// The same outcome, no longer borrowing the row.
+    pub fn into_owned(self) -> RowOutcome<'static> {
+        match self {
+            RowOutcome::Valid { record, warnings } => RowOutcome::Valid {
+                record: record.into_owned(),
+                warnings,
+            },
+            RowOutcome::Invalid { errors, warnings } => RowOutcome::Invalid { errors, warnings },
+        }
+    }
 }
 
 /// Why one cell's value was refused: the code and the admin's explanation.
@@ -207,7 +234,13 @@ pub fn date_rule(format: DateFormat, column_order: Option<DateOrder>) -> DateRul
 /// let date = normalize(FieldType::Date, "03/04/2024", DateRule::Undecided);
 /// assert_eq!(date.unwrap_err().code, ErrorCode::AmbiguousDate);
 /// ```
-pub fn normalize(field_type: FieldType, raw: &str, date: DateRule) -> Result<String, Rejection> {
+///
+/// The value borrows `raw` when normalizing leaves it as it was, trimmed.
+pub fn normalize(
+    field_type: FieldType,
+    raw: &str,
+    date: DateRule,
+) -> Result<Cow<'_, str>, Rejection> {
     match field_type {
         FieldType::Text { max_len } => normalize_text(raw, max_len),
         FieldType::Id { max_len } => normalize_id(raw, max_len),
@@ -231,9 +264,19 @@ struct ColumnRule<'p> {
     field: &'static Field,
     date: DateRule,
     id_width: Option<u8>,
+    /// For enum fields: the values and synonyms, folded for lookups.
+    choices: Option<Choices>,
 }
 
 impl ColumnRule<'_> {
+    /// [`normalize`], with the column's prepared choices.
+    fn normalize<'r>(&self, raw: &'r str) -> Result<Cow<'r, str>, Rejection> {
+        match &self.choices {
+            Some(choices) => choices.normalize(raw),
+            None => normalize(self.field.field_type, raw, self.date),
+        }
+    }
+
     fn issue<C>(&self, code: C, value: &str, message: String) -> CellIssue<C> {
         CellIssue {
             code,
@@ -252,8 +295,8 @@ pub struct Validator<'p> {
     columns: Vec<ColumnRule<'p>>,
     /// Indexes into `columns` of the key fields, in key order.
     key: Vec<usize>,
-    /// Indexes into `columns` in field id order: the record's map is built
-    /// from sorted pairs in one pass instead of one search per insert.
+    /// Indexes into `columns` in field id order: the record's values are
+    /// built sorted, in one pass.
     by_field: Vec<usize>,
 }
 
@@ -270,6 +313,10 @@ impl<'p> Validator<'p> {
                     field,
                     date: date_rule(plan.settings.date_format, planned.date_order),
                     id_width: planned.id_width,
+                    choices: match field.field_type {
+                        FieldType::Enum(values) => Some(Choices::new(values)),
+                        _ => None,
+                    },
                 })
             })
             .collect();
@@ -289,7 +336,11 @@ impl<'p> Validator<'p> {
     }
 
     /// `duplicate_of` comes from the splitter's [`crate::plan::find_duplicates`].
-    pub fn validate(&self, row: &SourceRow, duplicate_of: Option<RowNumber>) -> RowOutcome {
+    pub fn validate<'r>(
+        &self,
+        row: &'r SourceRow,
+        duplicate_of: Option<RowNumber>,
+    ) -> RowOutcome<'r> {
         let mut errors = Vec::new();
         let mut warnings = Vec::new();
         let expected = self.plan.headers.len();
@@ -322,8 +373,9 @@ impl<'p> Validator<'p> {
             }
         }
 
-        // Normalized values by index into `columns`.
-        let mut normalized: Vec<Option<String>> = vec![None; self.columns.len()];
+        // Normalized values by index into `columns`, on the stack.
+        let mut normalized: SmallVec<[Option<Cow<'r, str>>; 16]> =
+            SmallVec::from_elem(None, self.columns.len());
         let mut blanks = Vec::new();
         for (slot, rule) in normalized.iter_mut().zip(&self.columns) {
             // A short row's missing cells are reported once, as missing_cells.
@@ -342,7 +394,7 @@ impl<'p> Validator<'p> {
                 }
                 continue;
             }
-            match normalize(rule.field.field_type, raw, rule.date) {
+            match rule.normalize(raw) {
                 Ok(value) => {
                     if let FieldType::Id { .. } = rule.field.field_type {
                         if let Some((code, message)) = id_warning(&value, rule.id_width) {
@@ -364,7 +416,12 @@ impl<'p> Validator<'p> {
         if !errors.is_empty() {
             return RowOutcome::Invalid { errors, warnings };
         }
-        let mut key = String::new();
+        let key_len = self
+            .key
+            .iter()
+            .map(|&i| normalized[i].as_ref().map_or(0, |v| v.len()) + 1)
+            .sum();
+        let mut key = String::with_capacity(key_len);
         for (i, &index) in self.key.iter().enumerate() {
             if i > 0 {
                 key.push(KEY_SEPARATOR);
@@ -373,14 +430,13 @@ impl<'p> Validator<'p> {
                 key.push_str(value);
             }
         }
-        let values: BTreeMap<Cow<'static, str>, String> = self
-            .by_field
-            .iter()
-            .filter_map(|&i| {
-                let value = normalized[i].take()?;
-                Some((Cow::Borrowed(self.columns[i].field.id), value))
-            })
-            .collect();
+        let mut values = Vec::with_capacity(self.columns.len());
+        for &i in &self.by_field {
+            if let Some(value) = normalized[i].take() {
+                values.push((Cow::Borrowed(self.columns[i].field.id), value));
+            }
+        }
+        let values = Values::from_sorted(values);
         RowOutcome::Valid {
             record: Record {
                 key,
@@ -490,22 +546,24 @@ mod tests {
     fn a_valid_row_is_normalized_with_blanks_and_key() {
         let plan = employees();
         let validator = Validator::new(&plan);
-        let outcome = validator.validate(
-            &row(
-                2,
-                &[
-                    " Jane@Example.com",
-                    "Jane ",
-                    "Doe",
-                    "act",
-                    "2024-03-05",
-                    "",
-                    "E01",
-                    "x",
-                ],
-            ),
-            None,
-        );
+        let outcome = validator
+            .validate(
+                &row(
+                    2,
+                    &[
+                        " Jane@Example.com",
+                        "Jane ",
+                        "Doe",
+                        "act",
+                        "2024-03-05",
+                        "",
+                        "E01",
+                        "x",
+                    ],
+                ),
+                None,
+            )
+            .into_owned();
         let RowOutcome::Valid { record, warnings } = outcome else {
             panic!("{outcome:?}");
         };
@@ -523,13 +581,15 @@ mod tests {
     #[test]
     fn every_error_of_a_row_is_reported_with_its_cell() {
         let plan = employees();
-        let outcome = Validator::new(&plan).validate(
-            &row(
-                3,
-                &["jane@", "", "Doe", "Retired", "2023-02-29", "12", "E1", ""],
-            ),
-            None,
-        );
+        let outcome = Validator::new(&plan)
+            .validate(
+                &row(
+                    3,
+                    &["jane@", "", "Doe", "Retired", "2023-02-29", "12", "E1", ""],
+                ),
+                None,
+            )
+            .into_owned();
         assert_eq!(
             errors(&outcome),
             [
@@ -558,8 +618,9 @@ mod tests {
     #[test]
     fn short_rows_fail_as_missing_cells() {
         let plan = employees();
-        let outcome =
-            Validator::new(&plan).validate(&row(4, &["a@b.co", "A", "B", "Active"]), None);
+        let outcome = Validator::new(&plan)
+            .validate(&row(4, &["a@b.co", "A", "B", "Active"]), None)
+            .into_owned();
         assert_eq!(errors(&outcome), [(ErrorCode::MissingCells, None)]);
         let RowOutcome::Invalid { errors, .. } = outcome else {
             unreachable!()
@@ -588,7 +649,7 @@ mod tests {
             RowOutcome::Valid { .. }
         ));
         cells.push("oops");
-        let outcome = validator.validate(&row(5, &cells), None);
+        let outcome = validator.validate(&row(5, &cells), None).into_owned();
         assert_eq!(errors(&outcome), [(ErrorCode::ExtraCells, None)]);
         let RowOutcome::Invalid { errors, .. } = outcome else {
             unreachable!()
@@ -604,10 +665,12 @@ mod tests {
     #[test]
     fn duplicates_name_the_first_row() {
         let plan = employees();
-        let outcome = Validator::new(&plan).validate(
-            &row(9, &["a@b.co", "A", "B", "Active", "", "", "", ""]),
-            Some(RowNumber(5)),
-        );
+        let outcome = Validator::new(&plan)
+            .validate(
+                &row(9, &["a@b.co", "A", "B", "Active", "", "", "", ""]),
+                Some(RowNumber(5)),
+            )
+            .into_owned();
         assert_eq!(errors(&outcome), [(ErrorCode::DuplicateKey, Some(0))]);
         let RowOutcome::Invalid { errors, .. } = outcome else {
             unreachable!()
@@ -624,10 +687,12 @@ mod tests {
     #[test]
     fn id_warnings_do_not_fail_the_row() {
         let mut plan = employees();
-        let outcome = Validator::new(&plan).validate(
-            &row(2, &["a@b.co", "A", "B", "Active", "", "", "1.23E+10", ""]),
-            None,
-        );
+        let outcome = Validator::new(&plan)
+            .validate(
+                &row(2, &["a@b.co", "A", "B", "Active", "", "", "1.23E+10", ""]),
+                None,
+            )
+            .into_owned();
         let RowOutcome::Valid { warnings, record } = outcome else {
             panic!("{outcome:?}");
         };
@@ -641,10 +706,12 @@ mod tests {
             .find(|c| c.field == "employee_id")
             .unwrap()
             .id_width = Some(5);
-        let outcome = Validator::new(&plan).validate(
-            &row(2, &["a@b.co", "A", "B", "Active", "", "", "123", ""]),
-            None,
-        );
+        let outcome = Validator::new(&plan)
+            .validate(
+                &row(2, &["a@b.co", "A", "B", "Active", "", "", "123", ""]),
+                None,
+            )
+            .into_owned();
         let RowOutcome::Valid { warnings, .. } = outcome else {
             panic!("{outcome:?}");
         };
@@ -661,14 +728,18 @@ mod tests {
             [(ErrorCode::AmbiguousDate, Some(4))]
         );
         plan.columns[4].date_order = Some(DateOrder::DayFirst);
-        let outcome = Validator::new(&plan).validate(&row(2, &cells), None);
+        let outcome = Validator::new(&plan)
+            .validate(&row(2, &cells), None)
+            .into_owned();
         let RowOutcome::Valid { record, .. } = outcome else {
             panic!("{outcome:?}");
         };
         assert_eq!(record.values["hire_date"], "2024-04-03");
 
         plan.settings.date_format = DateFormat::MonthFirst;
-        let outcome = Validator::new(&plan).validate(&row(2, &cells), None);
+        let outcome = Validator::new(&plan)
+            .validate(&row(2, &cells), None)
+            .into_owned();
         let RowOutcome::Valid { record, .. } = outcome else {
             panic!("{outcome:?}");
         };
@@ -749,7 +820,7 @@ mod tests {
                 for rule in ALL_RULES {
                     if let Ok(value) = normalize(field_type, &raw, rule) {
                         let again = normalize(field_type, &value, rule);
-                        proptest::prop_assert_eq!(again, Ok(value));
+                        proptest::prop_assert_eq!(again, Ok(value.clone()));
                     }
                 }
             }

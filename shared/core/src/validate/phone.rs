@@ -8,11 +8,13 @@
 
 use super::{quoted, trim, Rejection};
 use crate::validate::ErrorCode;
+use std::borrow::Cow;
 
 /// At most 15 digits in E.164; a little room to report longer inputs.
 const MAX_DIGITS: usize = 15;
 
-pub fn normalize_phone(raw: &str) -> Result<String, Rejection> {
+/// Borrowed from `raw` when it is already in E.164.
+pub fn normalize_phone(raw: &str) -> Result<Cow<'_, str>, Rejection> {
     let value = trim(raw);
     // `x123`, `ext 123` and `ext. 123` all contain an x.
     if value.bytes().any(|b| b == b'x' || b == b'X') {
@@ -28,16 +30,18 @@ pub fn normalize_phone(raw: &str) -> Result<String, Rejection> {
     };
     let mut digits = [0u8; MAX_DIGITS];
     let mut len = 0;
-    for c in rest.chars() {
-        match c {
-            '0'..='9' => {
+    // Bytes, not characters: every accepted one is ASCII, and a byte of a
+    // multi-byte character is refused just as the character would be.
+    for b in rest.bytes() {
+        match b {
+            b'0'..=b'9' => {
                 if len == MAX_DIGITS {
                     return Err(invalid(value, "it has more than 15 digits"));
                 }
-                digits[len] = c as u8;
+                digits[len] = b;
                 len += 1;
             }
-            ' ' | '.' | '-' | '(' | ')' => {}
+            b' ' | b'.' | b'-' | b'(' | b')' => {}
             _ => {
                 return Err(invalid(
                     value,
@@ -56,7 +60,12 @@ pub fn normalize_phone(raw: &str) -> Result<String, Rejection> {
     };
     if international {
         if (8..=MAX_DIGITS).contains(&len) && digits[0] != b'0' {
-            return Ok(e164("+", digits));
+            // Nothing but the digits after the `+`: already E.164.
+            return Ok(if len == rest.len() {
+                Cow::Borrowed(value)
+            } else {
+                Cow::Owned(e164("+", digits))
+            });
         }
         return Err(invalid(
             value,
@@ -80,7 +89,7 @@ pub fn normalize_phone(raw: &str) -> Result<String, Rejection> {
             "a US area code and exchange cannot start with 0 or 1",
         ));
     }
-    Ok(e164("+1", national))
+    Ok(Cow::Owned(e164("+1", national)))
 }
 
 fn invalid(value: &str, why: &str) -> Rejection {
@@ -133,6 +142,19 @@ mod tests {
         assert!(normalize_phone("234-5678").is_err());
         assert!(normalize_phone("25552345678").is_err());
         assert!(normalize_phone("555/234/5678").is_err());
+    }
+
+    #[test]
+    fn numbers_already_in_e164_are_borrowed() {
+        assert!(matches!(
+            normalize_phone(" +442079460958"),
+            Ok(Cow::Borrowed("+442079460958"))
+        ));
+        assert!(matches!(
+            normalize_phone("+44 20 7946 0958"),
+            Ok(Cow::Owned(_))
+        ));
+        assert!(normalize_phone("555\u{2013}234\u{2013}5678").is_err());
     }
 
     #[test]

@@ -1,7 +1,10 @@
 //! US states, ZIP codes and countries.
 
-use super::{loose_eq, quoted, trim, Rejection};
+use super::loose::LooseTable;
+use super::{quoted, trim, Rejection};
 use crate::validate::ErrorCode;
+use std::borrow::Cow;
+use std::sync::LazyLock;
 
 /// USPS codes: the 50 states, DC, the territories and the military "states".
 const STATES: &[(&str, &str)] = &[
@@ -206,63 +209,87 @@ const COUNTRIES: &[(&str, &str)] = &[
 ];
 
 /// A USPS code or a state's name, case-insensitive → the code.
-pub fn normalize_state(raw: &str) -> Result<String, Rejection> {
+pub fn normalize_state(raw: &str) -> Result<Cow<'static, str>, Rejection> {
+    static PLACES: LazyLock<Places> = LazyLock::new(|| Places::new(STATES, false));
     let value = trim(raw);
-    lookup(STATES, value, false)
-        .map(str::to_string)
-        .ok_or_else(|| {
-            Rejection::new(
-                ErrorCode::InvalidState,
-                format!(
-                    "{} is not a US state: use the two-letter USPS code (for example CA or NY) \
+    PLACES.lookup(value).map(Cow::Borrowed).ok_or_else(|| {
+        Rejection::new(
+            ErrorCode::InvalidState,
+            format!(
+                "{} is not a US state: use the two-letter USPS code (for example CA or NY) \
                  or the state's full name",
-                    quoted(value)
-                ),
-            )
-        })
+                quoted(value)
+            ),
+        )
+    })
 }
 
 /// An ISO alpha-2 code or a common name → the code.
-pub fn normalize_country(raw: &str) -> Result<String, Rejection> {
+pub fn normalize_country(raw: &str) -> Result<Cow<'static, str>, Rejection> {
+    static PLACES: LazyLock<Places> = LazyLock::new(|| Places::new(COUNTRIES, true));
     let value = trim(raw);
-    lookup(COUNTRIES, value, true)
-        .map(str::to_string)
-        .ok_or_else(|| {
-            Rejection::new(
-                ErrorCode::InvalidCountry,
-                format!(
-                    "{} is not a country we recognize: use the two-letter ISO code \
-                     (for example US, CA or GB) or the country's English name",
-                    quoted(value)
-                ),
-            )
-        })
+    PLACES.lookup(value).map(Cow::Borrowed).ok_or_else(|| {
+        Rejection::new(
+            ErrorCode::InvalidCountry,
+            format!(
+                "{} is not a country we recognize: use the two-letter ISO code \
+                 (for example US, CA or GB) or the country's English name",
+                quoted(value)
+            ),
+        )
+    })
 }
 
-fn lookup(table: &[(&'static str, &str)], value: &str, ignore_dots: bool) -> Option<&'static str> {
-    if value.len() == 2 {
-        if let Some((code, _)) = table
+/// A table of codes and names, prepared once for lookups by every cell.
+struct Places {
+    /// The two-letter codes, upper-case, sorted.
+    codes: Vec<&'static str>,
+    /// Names, loosely, → code.
+    names: LooseTable<&'static str>,
+}
+
+impl Places {
+    fn new(table: &[(&'static str, &'static str)], ignore_dots: bool) -> Places {
+        let mut codes: Vec<&'static str> = table.iter().map(|(code, _)| *code).collect();
+        codes.sort_unstable();
+        codes.dedup();
+        debug_assert!(codes
             .iter()
-            .find(|(code, _)| code.eq_ignore_ascii_case(value))
-        {
-            return Some(code);
+            .all(|c| c.len() == 2 && !c.bytes().any(|b| b.is_ascii_lowercase())));
+        Places {
+            codes,
+            names: LooseTable::new(table.iter().map(|(code, name)| (*name, *code)), ignore_dots),
         }
     }
-    table
-        .iter()
-        .find(|(_, name)| loose_eq(value, name, ignore_dots))
-        .map(|(code, _)| *code)
+
+    /// A code as written in any case first, then the first name loosely
+    /// equal to `value`.
+    fn lookup(&self, value: &str) -> Option<&'static str> {
+        if let [a, b] = value.as_bytes() {
+            let upper = [a.to_ascii_uppercase(), b.to_ascii_uppercase()];
+            if let Ok(i) = self
+                .codes
+                .binary_search_by(|code| code.as_bytes().cmp(&upper[..]))
+            {
+                return Some(self.codes[i]);
+            }
+        }
+        self.names.get(value)
+    }
 }
 
 /// `12345` or `12345-6789`; nine bare digits get their dash.
-pub fn normalize_zip(raw: &str) -> Result<String, Rejection> {
+/// Borrowed from `raw` unless the dash is added.
+pub fn normalize_zip(raw: &str) -> Result<Cow<'_, str>, Rejection> {
     let value = trim(raw);
     let b = value.as_bytes();
     let digits = |s: &[u8]| s.iter().all(u8::is_ascii_digit);
     match b.len() {
-        5 if digits(b) => return Ok(value.to_string()),
-        9 if digits(b) => return Ok(format!("{}-{}", &value[..5], &value[5..])),
-        10 if b[5] == b'-' && digits(&b[..5]) && digits(&b[6..]) => return Ok(value.to_string()),
+        5 if digits(b) => return Ok(Cow::Borrowed(value)),
+        9 if digits(b) => return Ok(Cow::Owned(format!("{}-{}", &value[..5], &value[5..]))),
+        10 if b[5] == b'-' && digits(&b[..5]) && digits(&b[6..]) => {
+            return Ok(Cow::Borrowed(value))
+        }
         _ => {}
     }
     let lost_zero = match b.len() {
@@ -352,5 +379,51 @@ mod tests {
         let err = normalize_country("Atlantis").unwrap_err();
         assert_eq!(err.code, ErrorCode::InvalidCountry);
         assert!(normalize_country("ZZ").is_err());
+    }
+
+    /// The lookup as first written: codes, then names, by scanning.
+    fn scan(
+        table: &[(&'static str, &str)],
+        value: &str,
+        ignore_dots: bool,
+    ) -> Option<&'static str> {
+        if value.len() == 2 {
+            if let Some((code, _)) = table
+                .iter()
+                .find(|(code, _)| code.eq_ignore_ascii_case(value))
+            {
+                return Some(code);
+            }
+        }
+        table
+            .iter()
+            .find(|(_, name)| crate::validate::loose_eq(value, name, ignore_dots))
+            .map(|(code, _)| *code)
+    }
+
+    #[test]
+    fn prepared_lookups_answer_as_a_scan_does() {
+        for (table, ignore_dots) in [(STATES, false), (COUNTRIES, true)] {
+            let places = Places::new(table, ignore_dots);
+            for (code, name) in table {
+                for value in [
+                    code.to_string(),
+                    code.to_lowercase(),
+                    name.to_string(),
+                    name.to_uppercase(),
+                    name.replace(' ', "  "),
+                    name.replace('.', ""),
+                    format!("{name}s"),
+                    "é".to_string(),
+                    "Z".to_string(),
+                ] {
+                    assert_eq!(
+                        places.lookup(&value),
+                        scan(table, &value, ignore_dots),
+                        "{value:?}"
+                    );
+                }
+            }
+        }
     }
 }

@@ -2,10 +2,12 @@
 
 use super::{quoted, trim, Rejection};
 use crate::validate::{ErrorCode, WarningCode};
+use std::borrow::Cow;
 
 /// Trimmed text of at most `max_len` characters; tab and line breaks are
-/// kept because admins paste addresses and notes with them.
-pub fn normalize_text(raw: &str, max_len: usize) -> Result<String, Rejection> {
+/// kept because admins paste addresses and notes with them. Borrowed from
+/// `raw`: trimming never needs a copy.
+pub fn normalize_text(raw: &str, max_len: usize) -> Result<Cow<'_, str>, Rejection> {
     let value = trim(raw);
     check_length(value, max_len)?;
     if may_hold_control(value) {
@@ -16,12 +18,12 @@ pub fn normalize_text(raw: &str, max_len: usize) -> Result<String, Rejection> {
             return Err(control_characters(value, c));
         }
     }
-    Ok(value.to_string())
+    Ok(Cow::Borrowed(value))
 }
 
 /// An identifier: trimmed, at most `max_len` characters, no control
 /// characters at all (not even tabs, which would never be typed in one).
-pub fn normalize_id(raw: &str, max_len: usize) -> Result<String, Rejection> {
+pub fn normalize_id(raw: &str, max_len: usize) -> Result<Cow<'_, str>, Rejection> {
     let value = trim(raw);
     check_length(value, max_len)?;
     if may_hold_control(value) {
@@ -29,7 +31,7 @@ pub fn normalize_id(raw: &str, max_len: usize) -> Result<String, Rejection> {
             return Err(control_characters(value, c));
         }
     }
-    Ok(value.to_string())
+    Ok(Cow::Borrowed(value))
 }
 
 /// A byte scan that rules out control characters (C0, DEL and C1, whose
