@@ -13,14 +13,14 @@ use std::collections::HashMap;
 #[derive(Debug, Default)]
 pub struct FilePreview {
     /// The first rows, in file order, as validated.
-    pub first_rows: Vec<(RowNumber, RowOutcome)>,
+    pub first_rows: Vec<(RowNumber, RowOutcome<'static>)>,
     pub rows: u64,
     pub valid: u64,
     pub invalid: u64,
     /// Rows per error code (a row with two codes counts under both).
     pub errors_by_code: HashMap<ErrorCode, u64>,
     /// Every valid row's record, to weigh against the stored ones.
-    pub records: Vec<(RowNumber, Record)>,
+    pub records: Vec<(RowNumber, Record<'static>)>,
 }
 
 /// Validates every row of the split file, keeping the first `sample`
@@ -35,7 +35,7 @@ pub fn preview_file(chunks: &[ChunkMessage], sample: usize) -> FilePreview {
             match &outcome {
                 RowOutcome::Valid { record, .. } => {
                     preview.valid += 1;
-                    preview.records.push((row.row.number, record.clone()));
+                    preview.records.push((row.row.number, record.clone().into_owned()));
                 }
                 RowOutcome::Invalid { errors, .. } => {
                     preview.invalid += 1;
@@ -47,7 +47,7 @@ pub fn preview_file(chunks: &[ChunkMessage], sample: usize) -> FilePreview {
                 }
             }
             if preview.first_rows.len() < sample {
-                preview.first_rows.push((row.row.number, outcome));
+                preview.first_rows.push((row.row.number, outcome.into_owned()));
             }
         }
     }
@@ -67,7 +67,7 @@ pub struct WriteTally {
 
 /// Weighs each record against the stored one with the importer's own rule.
 pub fn tally_writes(
-    records: &[(RowNumber, Record)],
+    records: &[(RowNumber, Record<'_>)],
     stored: &HashMap<String, StoredRecord>,
     settings: &ImportSettings,
     import_id: &str,
@@ -154,7 +154,7 @@ mod tests {
             values: ann
                 .values
                 .iter()
-                .map(|(k, v)| (k.to_string(), v.clone()))
+                .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect(),
             created_by: Origin {
                 import_id: "earlier".into(),
