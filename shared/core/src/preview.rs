@@ -35,7 +35,9 @@ pub fn preview_file(chunks: &[ChunkMessage], sample: usize) -> FilePreview {
             match &outcome {
                 RowOutcome::Valid { record, .. } => {
                     preview.valid += 1;
-                    preview.records.push((row.row.number, record.clone().into_owned()));
+                    preview
+                        .records
+                        .push((row.row.number, record.clone().into_owned()));
                 }
                 RowOutcome::Invalid { errors, .. } => {
                     preview.invalid += 1;
@@ -47,7 +49,9 @@ pub fn preview_file(chunks: &[ChunkMessage], sample: usize) -> FilePreview {
                 }
             }
             if preview.first_rows.len() < sample {
-                preview.first_rows.push((row.row.number, outcome.into_owned()));
+                preview
+                    .first_rows
+                    .push((row.row.number, outcome.into_owned()));
             }
         }
     }
