@@ -1,7 +1,7 @@
 //! Read-only commands: imports, row logs, records and the catalog.
 
 use crate::client::{segment, Api};
-use dic_api::types::{CatalogView, ImportPage, RecordView, RowPage};
+use dic_api::types::{word, CatalogView, ImportPage, RecordView, RowPage};
 use dic_aws::row_logs::RowLogEntry;
 use dic_core::Entity;
 use serde_json::json;
@@ -74,17 +74,15 @@ pub async fn rows(api: &Api, id: &str, failed_only: bool, json_out: bool) -> any
         return Ok(());
     }
     for r in &rows {
-        let outcome = serde_json::to_value(r.outcome)?;
-        let outcome = outcome.as_str().unwrap_or_default();
+        let outcome = word(&r.outcome).unwrap_or_default();
         if r.errors.is_empty() {
             println!("row {:>6}  {outcome}", r.row);
         }
         for e in &r.errors {
-            let code = serde_json::to_value(e.code)?;
             println!(
                 "row {:>6}  {outcome}  {}  [{}] {}",
                 r.row,
-                code.as_str().unwrap_or_default(),
+                word(&e.code).unwrap_or_default(),
                 e.header.as_deref().unwrap_or("-"),
                 e.message
             );

@@ -117,7 +117,8 @@ pub fn format_words(format: &FileFormat) -> (String, Option<String>, Option<Stri
     }
 }
 
-fn word<T: Serialize>(value: &T) -> Option<String> {
+/// A unit enum's wire name (`invalid_email`, `created`, `comma`).
+pub fn word<T: Serialize>(value: &T) -> Option<String> {
     serde_json::to_value(value)
         .ok()
         .and_then(|v| v.as_str().map(str::to_string))

@@ -580,12 +580,15 @@ impl ImportStore {
         start: &Start<'_>,
     ) -> Result<bool, StoreError> {
         let now = crate::model::now();
+        let mut set = "SET #mapping = :mapping, #settings = :settings, #started_by = :by, \
+                       #started_at = :now, #updated_at = :now"
+            .to_string();
+        if start.template_id.is_some() {
+            set.push_str(", #template_id = :template");
+        }
         let mut update = self
             .update_meta(company_id, import_id)
-            .update_expression(
-                "SET #mapping = :mapping, #settings = :settings, #started_by = :by, \
-                 #started_at = :now, #updated_at = :now",
-            )
+            .update_expression(set)
             .condition_expression(
                 "attribute_exists(#pk) AND #status = :uploaded AND attribute_not_exists(#started_at)",
             )
@@ -603,10 +606,6 @@ impl ImportStore {
             .expression_attribute_values(":uploaded", s(ImportStatus::Uploaded.as_str()));
         if let Some(template_id) = start.template_id {
             update = update
-                .update_expression(
-                    "SET #mapping = :mapping, #settings = :settings, #started_by = :by, \
-                     #started_at = :now, #updated_at = :now, #template_id = :template",
-                )
                 .expression_attribute_names("#template_id", "template_id")
                 .expression_attribute_values(":template", s(template_id));
         }

@@ -4,7 +4,9 @@ use super::{check_mapping, load_import, resolve_choice};
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::extract::{Json, Path};
-use crate::types::{AnalysisView, MappingChoice, Preview, PreviewRow, PreviewSummary, TemplateFit};
+use crate::types::{
+    word, AnalysisView, MappingChoice, Preview, PreviewRow, PreviewSummary, TemplateFit,
+};
 use crate::AppState;
 use axum::extract::State;
 use dic_aws::model::{ImportRecord, ImportStatus};
@@ -138,13 +140,7 @@ pub async fn preview(
     let errors_by_code = file
         .errors_by_code
         .iter()
-        .map(|(code, count)| {
-            let code = serde_json::to_value(code)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_string))
-                .unwrap_or_default();
-            (code, *count)
-        })
+        .map(|(code, count)| (word(code).unwrap_or_default(), *count))
         .collect();
     Ok(axum::Json(Preview {
         rows,
