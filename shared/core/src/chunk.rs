@@ -165,7 +165,7 @@ fn row_json_len(row: &ChunkRow) -> usize {
     len += 2 * cells + cells.saturating_sub(1);
     // The cells lie end to end in one buffer: their text and escapes are
     // counted in one pass over the row rather than one per short cell.
-    let text = row.row.cells.as_record().as_slice().as_bytes();
+    let text = row.row.cells.as_text().as_bytes();
     len = len.saturating_add(text.len() + json_escape_extra(text));
     if let Some(first) = row.duplicate_of {
         len += r#","duplicate_of":"#.len() + digits(first.0);

@@ -3,7 +3,10 @@
 use serde::de::{Deserializer, SeqAccess, Visitor};
 use serde::ser::{SerializeSeq, Serializer};
 use serde::{Deserialize, Serialize};
+use smallvec::SmallVec;
+use std::borrow::Cow;
 use std::fmt;
+use std::sync::Arc;
 
 /// The row number an admin sees when opening the file in a spreadsheet:
 /// the header is row 1, a blank line is a row of its own, and a quoted cell
@@ -18,50 +21,228 @@ impl fmt::Display for RowNumber {
     }
 }
 
-/// A row's raw cells in one buffer (a `csv::StringRecord`): two allocations
-/// a row instead of one a cell, which the hot path needs.
-#[derive(Clone, Default, PartialEq, Eq)]
-pub struct Cells(csv::StringRecord);
+/// A row's raw cells: slices of one text buffer, shared by every row read
+/// from the same file.
+///
+/// The rows of a file hold one copy of its cell text and one list of cell
+/// ends, with no allocation per row; cloning a row shares the buffer too.
+/// Rows built on their own (deserialized, collected, pushed to) get a
+/// buffer of their own. A row keeps its whole buffer alive.
+#[derive(Clone)]
+pub struct Cells {
+    store: Arc<Store>,
+    /// Where the cells lie in the store.
+    span: CellSpan,
+}
+
+/// Cell texts end to end, and where each cell ends.
+#[derive(Debug, Default)]
+struct Store {
+    text: String,
+    ends: Vec<usize>,
+}
+
+/// One row's cells in a [`Store`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct CellSpan {
+    /// Index in `ends` of the first cell's end.
+    first: usize,
+    count: usize,
+    /// Byte where the first cell starts.
+    start: usize,
+}
 
 impl Cells {
+    #[inline]
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.span.count
     }
 
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.span.count == 0
     }
 
+    #[inline]
     pub fn get(&self, column: usize) -> Option<&str> {
-        self.0.get(column)
+        let ends = self.ends();
+        let end = *ends.get(column)?;
+        let start = match column {
+            0 => self.span.start,
+            _ => ends[column - 1],
+        };
+        Some(&self.store.text[start..end])
     }
 
-    pub fn iter(&self) -> csv::StringRecordIter<'_> {
-        self.0.iter()
+    /// Where each of the row's cells ends in the buffer.
+    #[inline]
+    fn ends(&self) -> &[usize] {
+        &self.store.ends[self.span.first..self.span.first + self.span.count]
     }
 
+    #[inline]
+    pub fn iter(&self) -> CellsIter<'_> {
+        CellsIter {
+            text: &self.store.text,
+            start: self.span.start,
+            ends: self.ends(),
+        }
+    }
+
+    /// Every cell's text end to end, without separators.
+    pub fn as_text(&self) -> &str {
+        &self.store.text[self.span.start..self.end()]
+    }
+
+    /// Appends a cell: in place when this row owns the end of its buffer
+    /// alone, as a row being built does; otherwise into a copy.
     pub fn push(&mut self, cell: &str) {
-        self.0.push_field(cell);
+        let end = self.end();
+        let span = self.span;
+        match Arc::get_mut(&mut self.store) {
+            Some(store)
+                if span.first + span.count == store.ends.len() && end == store.text.len() =>
+            {
+                store.text.push_str(cell);
+                store.ends.push(store.text.len());
+                self.span.count += 1;
+            }
+            _ => *self = self.iter().chain(std::iter::once(cell)).collect(),
+        }
     }
 
-    pub fn as_record(&self) -> &csv::StringRecord {
-        &self.0
+    /// The byte where the last cell ends.
+    fn end(&self) -> usize {
+        self.ends().last().copied().unwrap_or(self.span.start)
     }
 }
 
+/// Gathers the cells of many rows into one buffer, for rows read from one
+/// file: [`SharedCells::push_row`] per row, then [`CellBuffer::cells`].
+#[derive(Debug, Default)]
+pub(crate) struct SharedCells {
+    store: Store,
+}
+
+impl SharedCells {
+    /// Room for `text` bytes of cells, `cells` cells in all.
+    pub(crate) fn with_capacity(text: usize, cells: usize) -> SharedCells {
+        SharedCells {
+            store: Store {
+                text: String::with_capacity(text),
+                ends: Vec::with_capacity(cells),
+            },
+        }
+    }
+
+    /// Appends a row's cells; the span says where they lie.
+    pub(crate) fn push_row<'a>(&mut self, cells: impl IntoIterator<Item = &'a str>) -> CellSpan {
+        let store = &mut self.store;
+        let span = CellSpan {
+            first: store.ends.len(),
+            count: 0,
+            start: store.text.len(),
+        };
+        let mut count = 0;
+        for cell in cells {
+            store.text.push_str(cell);
+            store.ends.push(store.text.len());
+            count += 1;
+        }
+        CellSpan { count, ..span }
+    }
+
+    /// The buffer, ready to hand out the rows' cells.
+    pub(crate) fn finish(self) -> CellBuffer {
+        CellBuffer(Arc::new(self.store))
+    }
+}
+
+/// A finished [`SharedCells`].
+#[derive(Debug)]
+pub(crate) struct CellBuffer(Arc<Store>);
+
+impl CellBuffer {
+    /// The cells at `span`, from [`SharedCells::push_row`].
+    pub(crate) fn cells(&self, span: CellSpan) -> Cells {
+        Cells {
+            store: Arc::clone(&self.0),
+            span,
+        }
+    }
+}
+
+impl Default for Cells {
+    fn default() -> Self {
+        Cells {
+            store: Arc::new(Store::default()),
+            span: CellSpan::default(),
+        }
+    }
+}
+
+/// The cells of a row, in order.
+#[derive(Clone, Debug)]
+pub struct CellsIter<'c> {
+    text: &'c str,
+    /// Where the next cell from the front starts.
+    start: usize,
+    /// The ends of the cells not yet yielded.
+    ends: &'c [usize],
+}
+
+impl<'c> Iterator for CellsIter<'c> {
+    type Item = &'c str;
+
+    #[inline]
+    fn next(&mut self) -> Option<&'c str> {
+        let (&end, rest) = self.ends.split_first()?;
+        let cell = &self.text[self.start..end];
+        self.start = end;
+        self.ends = rest;
+        Some(cell)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.ends.len(), Some(self.ends.len()))
+    }
+}
+
+impl DoubleEndedIterator for CellsIter<'_> {
+    fn next_back(&mut self) -> Option<Self::Item> {
+        let (&end, rest) = self.ends.split_last()?;
+        let start = rest.last().copied().unwrap_or(self.start);
+        self.ends = rest;
+        Some(&self.text[start..end])
+    }
+}
+
+impl ExactSizeIterator for CellsIter<'_> {}
+
+impl PartialEq for Cells {
+    fn eq(&self, other: &Self) -> bool {
+        self.len() == other.len() && self.iter().eq(other.iter())
+    }
+}
+
+impl Eq for Cells {}
+
 impl From<csv::StringRecord> for Cells {
     fn from(record: csv::StringRecord) -> Self {
-        Cells(record)
+        record.iter().collect()
     }
 }
 
 impl<S: AsRef<str>> FromIterator<S> for Cells {
+    /// A buffer of the row's own, sized once.
     fn from_iter<I: IntoIterator<Item = S>>(iter: I) -> Self {
-        let mut record = csv::StringRecord::new();
-        for cell in iter {
-            record.push_field(cell.as_ref());
+        let cells: SmallVec<[S; 16]> = iter.into_iter().collect();
+        let bytes = cells.iter().map(|c| c.as_ref().len()).sum();
+        let mut shared = SharedCells::with_capacity(bytes, cells.len());
+        let span = shared.push_row(cells.iter().map(AsRef::as_ref));
+        Cells {
+            store: Arc::new(shared.store),
+            span,
         }
-        Cells(record)
     }
 }
 
@@ -73,14 +254,14 @@ impl<S: AsRef<str>, const N: usize> From<[S; N]> for Cells {
 
 impl fmt::Debug for Cells {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_list().entries(self.0.iter()).finish()
+        f.debug_list().entries(self.iter()).finish()
     }
 }
 
 impl Serialize for Cells {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut seq = serializer.serialize_seq(Some(self.0.len()))?;
-        for cell in self.0.iter() {
+        let mut seq = serializer.serialize_seq(Some(self.len()))?;
+        for cell in self.iter() {
             seq.serialize_element(cell)?;
         }
         seq.end()
@@ -96,11 +277,13 @@ impl<'de> Deserialize<'de> for Cells {
                 f.write_str("a list of cell strings")
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Cells, A::Error> {
-                let mut record = csv::StringRecord::new();
-                while let Some(cell) = seq.next_element::<std::borrow::Cow<'de, str>>()? {
-                    record.push_field(&cell);
+                // Cells without escapes borrow the input until they are
+                // copied into a buffer sized once.
+                let mut cells: SmallVec<[Cow<'de, str>; 16]> = SmallVec::new();
+                while let Some(cell) = seq.next_element::<Cow<'de, str>>()? {
+                    cells.push(cell);
                 }
-                Ok(Cells(record))
+                Ok(cells.into_iter().collect())
             }
         }
         deserializer.deserialize_seq(CellsVisitor)
@@ -138,5 +321,54 @@ mod tests {
         assert_eq!(back, row);
         assert_eq!(back.cell(2), "line\nbreak");
         assert_eq!(back.cell(9), "");
+    }
+
+    #[test]
+    fn rows_share_one_buffer_and_read_their_own_cells() {
+        let mut shared = SharedCells::with_capacity(0, 0);
+        let spans = [
+            shared.push_row(["a", "", "bc"]),
+            shared.push_row([]),
+            shared.push_row(["é\"", "x"]),
+        ];
+        let buffer = shared.finish();
+        let rows: Vec<Cells> = spans.map(|span| buffer.cells(span)).into();
+        assert_eq!(rows[0].iter().collect::<Vec<_>>(), ["a", "", "bc"]);
+        assert!(rows[1].is_empty() && rows[1].get(0).is_none());
+        assert_eq!(rows[2].iter().collect::<Vec<_>>(), ["é\"", "x"]);
+        assert_eq!(rows[2].iter().rev().collect::<Vec<_>>(), ["x", "é\""]);
+        assert_eq!(rows[0].as_text(), "abc");
+        assert_eq!(rows[1].as_text(), "");
+        assert_eq!(rows[2].as_text(), "é\"x");
+        assert_eq!(rows[0], Cells::from(["a", "", "bc"]));
+        assert_ne!(rows[0], Cells::from(["a", "bc"]));
+        assert_eq!(rows[1], Cells::default());
+        assert_eq!(rows[2].iter().len(), 2);
+        assert_eq!(format!("{:?}", rows[2]), r#"["é\"", "x"]"#);
+    }
+
+    #[test]
+    fn pushing_to_a_shared_row_leaves_the_others_alone() {
+        let mut shared = SharedCells::default();
+        let spans = [shared.push_row(["a", "b"]), shared.push_row(["c"])];
+        let buffer = shared.finish();
+        let mut rows: Vec<Cells> = spans.map(|span| buffer.cells(span)).into();
+        rows[0].push("z");
+        rows[1].push("d");
+        assert_eq!(rows[0], Cells::from(["a", "b", "z"]));
+        assert_eq!(rows[1], Cells::from(["c", "d"]));
+        let mut built = Cells::default();
+        for cell in ["x", "", "y"] {
+            built.push(cell);
+        }
+        assert_eq!(built, Cells::from(["x", "", "y"]));
+        let copy = built.clone();
+        built.push("w");
+        assert_eq!(copy.len(), 3);
+        assert_eq!(built.len(), 4);
+        assert_eq!(
+            Cells::from(csv::StringRecord::from(vec!["p", "q"])),
+            Cells::from(["p", "q"])
+        );
     }
 }

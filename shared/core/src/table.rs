@@ -3,7 +3,7 @@
 use crate::dialect::Delimiter;
 use crate::file_error::FileError;
 use crate::headers::Headers;
-use crate::row::{Cells, RowNumber, SourceRow};
+use crate::row::{CellSpan, RowNumber, SharedCells, SourceRow};
 
 /// A parsed file.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -36,7 +36,9 @@ pub fn parse(text: &str, delimiter: Delimiter) -> Result<Table, FileError> {
         .from_reader(bytes);
     let mut record = csv::StringRecord::new();
     let mut headers: Option<Headers> = None;
-    let mut rows = Vec::new();
+    // Every row's cells go to one buffer, about the size of the text.
+    let mut cells = SharedCells::with_capacity(text.len(), 0);
+    let mut spans: Vec<(RowNumber, CellSpan)> = Vec::new();
     let mut row_number: u32 = 0;
     loop {
         // The reader's position before a record is where the previous one
@@ -50,19 +52,26 @@ pub fn parse(text: &str, delimiter: Delimiter) -> Result<Table, FileError> {
         }
         let skipped = u32::try_from(blank_lines_at(bytes, start)).unwrap_or(u32::MAX);
         row_number = row_number.saturating_add(skipped).saturating_add(1);
-        if record.iter().all(|cell| cell.trim().is_empty()) {
+        // The cells lie end to end in the record's buffer: the row is blank
+        // when that text is all whitespace.
+        if record.as_slice().trim_start().is_empty() {
             continue;
         }
         if headers.is_none() {
             headers = Some(Headers::new(record.iter()));
             continue;
         }
-        rows.push(SourceRow {
-            number: RowNumber(row_number),
-            cells: Cells::from(record.clone()),
-        });
+        spans.push((RowNumber(row_number), cells.push_row(record.iter())));
     }
     let headers = headers.ok_or(FileError::NoHeader)?;
+    let cells = cells.finish();
+    let rows = spans
+        .into_iter()
+        .map(|(number, span)| SourceRow {
+            number,
+            cells: cells.cells(span),
+        })
+        .collect();
     Ok(Table { headers, rows })
 }
 

@@ -10,10 +10,7 @@ use std::borrow::Cow;
 ///
 /// Scans the list; [`Choices`] answers the same from a table built once,
 /// for a column's many cells.
-pub fn normalize_choice(
-    raw: &str,
-    values: &'static [EnumValue],
-) -> Result<Cow<'static, str>, Rejection> {
+pub fn normalize_choice(raw: &str, values: &[EnumValue]) -> Result<Cow<'static, str>, Rejection> {
     let value = trim(raw);
     let found = values.iter().find(|v| {
         loose_eq(value, v.value, false) || v.synonyms.iter().any(|s| loose_eq(value, s, false))

@@ -150,12 +150,18 @@ fn is_time(time: &str) -> bool {
 /// `03/05/2024`, `3-5-2024`, `03.05.2024`: two numbers of one or two
 /// digits and a year, one separator used twice. ISO dates are not these.
 pub fn numeric_parts(value: &str) -> Option<NumericDate<'_>> {
-    let sep = value.chars().find(|c| matches!(c, '/' | '-' | '.'))?;
-    let mut parts = value.split(sep);
-    let first = number(parts.next()?, 1, 2)?;
-    let second = number(parts.next()?, 1, 2)?;
-    let year = parts.next()?;
-    if parts.next().is_some() || year.is_empty() || !year.bytes().all(|b| b.is_ascii_digit()) {
+    // Byte by byte: every separator is ASCII, and this runs for every date
+    // cell, twice (the column's profile, then validation).
+    let is_separator = |b: &u8| matches!(b, b'/' | b'-' | b'.');
+    let first_end = value.bytes().position(|b| is_separator(&b))?;
+    let sep = value.as_bytes()[first_end];
+    let rest = &value[first_end + 1..];
+    let second_end = rest.bytes().position(|b| b == sep)?;
+    let first = number(&value[..first_end], 1, 2)?;
+    let second = number(&rest[..second_end], 1, 2)?;
+    // All digits, so no third separator either.
+    let year = &rest[second_end + 1..];
+    if year.is_empty() || !year.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
     Some(NumericDate {
@@ -205,11 +211,13 @@ fn month_number(token: &str) -> Option<u32> {
     u32::try_from(position + 1).ok()
 }
 
+/// `min_len` to `max_len` ASCII digits (at most 9, so no overflow).
 fn number(s: &str, min_len: usize, max_len: usize) -> Option<u32> {
+    debug_assert!(max_len <= 9);
     if s.len() < min_len || s.len() > max_len || !s.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    s.parse().ok()
+    Some(s.bytes().fold(0, |n, b| n * 10 + u32::from(b - b'0')))
 }
 
 fn year_of(value: &str, year: &str) -> Result<i32, Rejection> {
@@ -444,5 +452,37 @@ mod tests {
         assert_eq!((parts.first, parts.second, parts.year), (13, 4, "2024"));
         assert_eq!(numeric_parts("2024-03-05"), None);
         assert_eq!(numeric_parts("5-Mar-2024"), None);
+    }
+
+    /// `numeric_parts` as first written, by characters and `split`.
+    fn reference_parts(value: &str) -> Option<NumericDate<'_>> {
+        let number = |s: &str| -> Option<u32> {
+            if s.is_empty() || s.len() > 2 || !s.bytes().all(|b| b.is_ascii_digit()) {
+                return None;
+            }
+            s.parse().ok()
+        };
+        let sep = value.chars().find(|c| matches!(c, '/' | '-' | '.'))?;
+        let mut parts = value.split(sep);
+        let first = number(parts.next()?)?;
+        let second = number(parts.next()?)?;
+        let year = parts.next()?;
+        if parts.next().is_some() || year.is_empty() || !year.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        Some(NumericDate {
+            first,
+            second,
+            year,
+        })
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn numeric_parts_agree_with_the_reference(
+            value in "[0-9]{0,3}[-/.]?[0-9a-z]{0,3}[-/.]?[0-9]{0,5}[-/. ]?[0-9é]{0,2}",
+        ) {
+            proptest::prop_assert_eq!(numeric_parts(&value), reference_parts(&value));
+        }
     }
 }

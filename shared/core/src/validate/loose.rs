@@ -5,7 +5,7 @@
 //! Scanning the list with `loose_eq` costs one comparison per name, and a
 //! state or choice column does it for every cell. Folding every name once
 //! into the form `loose_eq` compares turns each lookup into one fold of the
-//! value, on the stack, and a binary search.
+//! value, on the stack, and a hash lookup.
 
 /// Names folded to the compared form, each with what it stands for, sorted
 /// by the folded form. Of names that fold alike, the first listed wins, as
@@ -13,6 +13,9 @@
 #[derive(Clone, Debug)]
 pub(crate) struct LooseTable<T> {
     entries: Vec<(Box<[u8]>, T)>,
+    /// Folded name → index in `entries`: one hash and one comparison per
+    /// lookup, where a binary search compared several names.
+    index: foldhash::HashMap<Box<[u8]>, usize>,
     ignore_dots: bool,
     /// The longest folded name: a value folding longer matches nothing.
     longest: usize,
@@ -46,8 +49,14 @@ impl<T: Copy> LooseTable<T> {
             .map(|(folded, _)| folded.len())
             .max()
             .unwrap_or(0);
+        let index = entries
+            .iter()
+            .enumerate()
+            .map(|(i, (folded, _))| (folded.clone(), i))
+            .collect();
         LooseTable {
             entries,
+            index,
             ignore_dots,
             longest,
         }
@@ -82,10 +91,7 @@ impl<T: Copy> LooseTable<T> {
     }
 
     fn find(&self, folded: &[u8]) -> Option<T> {
-        self.entries
-            .binary_search_by(|(name, _)| name.as_ref().cmp(folded))
-            .ok()
-            .map(|i| self.entries[i].1)
+        self.index.get(folded).map(|&i| self.entries[i].1)
     }
 }
 

@@ -172,14 +172,26 @@ fn quoted(value: &str) -> String {
 /// bytes are ASCII and not whitespace (trim decodes characters from both
 /// ends, which shows up at millions of cells).
 pub(crate) fn trim(s: &str) -> &str {
-    // ASCII whitespace as `char::is_whitespace` sees it: \t \n \x0B \x0C \r and space.
-    let plain = |b: u8| b.is_ascii() && !matches!(b, b'\t'..=b'\r' | b' ');
+    let plain = |b: u8| PLAIN_EDGE[usize::from(b)];
     match s.as_bytes() {
         [first, .., last] if plain(*first) && plain(*last) => s,
         [only] if plain(*only) => s,
         _ => s.trim(),
     }
 }
+
+/// Bytes that are ASCII and not whitespace as `char::is_whitespace` sees
+/// it (\t \n \x0B \x0C \r and space): a cell starting and ending with
+/// one needs no trimming. A table: [`trim`] runs several times per cell.
+static PLAIN_EDGE: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 0x80 {
+        table[b] = !matches!(b as u8, b'\t'..=b'\r' | b' ');
+        b += 1;
+    }
+    table
+};
 
 /// Equal ignoring case and whitespace (and dots when asked), without
 /// allocating: `" New  york "` matches `"New York"`, `"u.s.a."` `"USA"`.

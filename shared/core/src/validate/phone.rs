@@ -55,7 +55,7 @@ pub fn normalize_phone(raw: &str) -> Result<Cow<'_, str>, Rejection> {
     let e164 = |prefix: &str, d: &[u8]| {
         let mut out = String::with_capacity(prefix.len() + d.len());
         out.push_str(prefix);
-        out.extend(d.iter().map(|&b| char::from(b)));
+        out.push_str(std::str::from_utf8(d).expect("only ASCII digits are collected"));
         out
     };
     if international {
