@@ -157,6 +157,26 @@ impl SharedCells {
     }
 }
 
+impl CellBuffer {
+    /// Cells already laid out end to end, as a CSV reader writes them:
+    /// `ends[i]` is where cell `i` ends in `text`.
+    pub(crate) fn from_parts(text: String, ends: Vec<usize>) -> CellBuffer {
+        CellBuffer(Arc::new(Store { text, ends }))
+    }
+}
+
+impl CellSpan {
+    /// The `count` cells whose ends start at index `first` in the ends, the
+    /// first cell starting at byte `start`.
+    pub(crate) fn new(first: usize, count: usize, start: usize) -> CellSpan {
+        CellSpan {
+            first,
+            count,
+            start,
+        }
+    }
+}
+
 /// A finished [`SharedCells`].
 #[derive(Debug)]
 pub(crate) struct CellBuffer(Arc<Store>);

@@ -3,7 +3,8 @@
 use crate::dialect::Delimiter;
 use crate::file_error::FileError;
 use crate::headers::Headers;
-use crate::row::{CellSpan, RowNumber, SharedCells, SourceRow};
+use crate::row::{CellBuffer, CellSpan, RowNumber, SourceRow};
+use csv_core::ReadRecordResult;
 
 /// A parsed file.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -28,43 +29,74 @@ pub struct Table {
 /// assert_eq!(table.rows[1].number.0, 4);
 /// ```
 pub fn parse(text: &str, delimiter: Delimiter) -> Result<Table, FileError> {
-    let bytes = text.as_bytes();
-    let mut reader = csv::ReaderBuilder::new()
+    let input = text.as_bytes();
+    let mut reader = csv_core::ReaderBuilder::new()
         .delimiter(delimiter.byte())
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(bytes);
-    let mut record = csv::StringRecord::new();
+        .build();
+    // The reader writes every row's cells straight into one buffer: each
+    // cell is copied once, and unquoting only drops bytes, so the text's
+    // size is enough.
+    let mut out = vec![0u8; input.len()];
+    let mut ends: Vec<usize> = Vec::with_capacity(input.len() / 8);
+    let mut record_ends = [0usize; 64];
+    let (mut read, mut written) = (0usize, 0usize);
     let mut headers: Option<Headers> = None;
-    // Every row's cells go to one buffer, about the size of the text.
-    let mut cells = SharedCells::with_capacity(text.len(), 0);
     let mut spans: Vec<(RowNumber, CellSpan)> = Vec::new();
     let mut row_number: u32 = 0;
     loop {
-        // The reader's position before a record is where the previous one
-        // stopped: the blank lines it skipped silently lie right after it.
-        let start = usize::try_from(reader.position().byte()).unwrap_or(usize::MAX);
-        match reader.read_record(&mut record) {
-            Ok(true) => {}
-            // The input is a `&str` and the reader flexible, so neither a
-            // UTF-8 nor a field-count error can occur: treat one as the end.
-            Ok(false) | Err(_) => break,
+        // Where the previous record stopped: the blank lines the reader
+        // skips silently lie right after it.
+        let start = read;
+        let (first_end, record_start) = (ends.len(), written);
+        let more = loop {
+            let (result, nin, nout, nend) =
+                reader.read_record(&input[read..], &mut out[written..], &mut record_ends);
+            read += nin;
+            written += nout;
+            // Ends count from the record's start, across calls.
+            ends.extend(record_ends[..nend].iter().map(|end| record_start + end));
+            match result {
+                // Once the input is used up, an empty input tells the
+                // reader to finish its last record.
+                ReadRecordResult::InputEmpty | ReadRecordResult::OutputEndsFull => {}
+                ReadRecordResult::OutputFull => out.resize(out.len() * 2 + 64, 0),
+                ReadRecordResult::Record => break true,
+                ReadRecordResult::End => break false,
+            }
+        };
+        if !more {
+            break;
         }
-        let skipped = u32::try_from(blank_lines_at(bytes, start)).unwrap_or(u32::MAX);
+        let skipped = u32::try_from(blank_lines_at(input, start)).unwrap_or(u32::MAX);
         row_number = row_number.saturating_add(skipped).saturating_add(1);
-        // The cells lie end to end in the record's buffer: the row is blank
-        // when that text is all whitespace.
-        if record.as_slice().trim_start().is_empty() {
+        let record = &out[record_start..written];
+        let blank = is_blank(record);
+        if blank || headers.is_none() {
+            if !blank {
+                let names = std::str::from_utf8(record).map_err(not_text)?;
+                let mut cell_start = 0;
+                headers = Some(Headers::new(ends[first_end..].iter().map(|&end| {
+                    let name = &names[cell_start..end - record_start];
+                    cell_start = end - record_start;
+                    name
+                })));
+            }
+            // Neither a blank row nor the header is a data row.
+            ends.truncate(first_end);
+            written = record_start;
             continue;
         }
-        if headers.is_none() {
-            headers = Some(Headers::new(record.iter()));
-            continue;
-        }
-        spans.push((RowNumber(row_number), cells.push_row(record.iter())));
+        let span = CellSpan::new(first_end, ends.len() - first_end, record_start);
+        spans.push((RowNumber(row_number), span));
     }
     let headers = headers.ok_or(FileError::NoHeader)?;
-    let cells = cells.finish();
+    out.truncate(written);
+    // Valid UTF-8 with ASCII quotes, separators and line breaks removed
+    // stays valid: this checks the whole buffer once, not cell by cell.
+    let cells = CellBuffer::from_parts(
+        String::from_utf8(out).map_err(|e| not_text(e.utf8_error()))?,
+        ends,
+    );
     let rows = spans
         .into_iter()
         .map(|(number, span)| SourceRow {
@@ -73,6 +105,26 @@ pub fn parse(text: &str, delimiter: Delimiter) -> Result<Table, FileError> {
         })
         .collect();
     Ok(Table { headers, rows })
+}
+
+/// A row whose cells hold only whitespace, as `str::trim` sees it.
+fn is_blank(record: &[u8]) -> bool {
+    for &b in record {
+        match b {
+            b'\t'..=b'\r' | b' ' => {}
+            // Unicode whitespace (a no-break space…) needs decoding.
+            0x80.. => return std::str::from_utf8(record).is_ok_and(|s| s.trim_start().is_empty()),
+            _ => return false,
+        }
+    }
+    true
+}
+
+/// Cannot happen for text that was valid UTF-8; an error, not a panic.
+fn not_text(err: std::str::Utf8Error) -> FileError {
+    FileError::Binary {
+        reason: format!("a cell is not valid text: {err}"),
+    }
 }
 
 /// How many blank lines the reader skipped from `start` on, where the
