@@ -281,11 +281,15 @@ struct ColumnRule<'p> {
 }
 
 impl ColumnRule<'_> {
-    /// [`normalize`], with the column's prepared choices.
-    fn normalize<'r>(&self, raw: &'r str) -> Result<Cow<'r, str>, Rejection> {
-        match &self.choices {
-            Some(choices) => choices.normalize(raw),
-            None => normalize(self.field.field_type, raw, self.date),
+    /// [`normalize`], with the column's prepared choices. `clean` says the
+    /// row holds no control character, so text needs no scan of its own.
+    fn normalize<'r>(&self, raw: &'r str, clean: bool) -> Result<Cow<'r, str>, Rejection> {
+        match (&self.choices, self.field.field_type) {
+            (Some(choices), _) => choices.normalize(raw),
+            (None, FieldType::Text { max_len } | FieldType::Id { max_len }) if clean => {
+                text::trimmed(raw, max_len).map(Cow::Borrowed)
+            }
+            (None, field_type) => normalize(field_type, raw, self.date),
         }
     }
 
@@ -304,17 +308,16 @@ impl ColumnRule<'_> {
 /// Validates rows against a plan; resolves catalog lookups once, not per row.
 pub struct Validator<'p> {
     plan: &'p ImportPlan,
+    /// In field id order: the record's values are pushed sorted as the
+    /// cells are read, with no second pass to reorder them.
     columns: Vec<ColumnRule<'p>>,
     /// Indexes into `columns` of the key fields, in key order.
     key: Vec<usize>,
-    /// Indexes into `columns` in field id order: the record's values are
-    /// built sorted, in one pass.
-    by_field: Vec<usize>,
 }
 
 impl<'p> Validator<'p> {
     pub fn new(plan: &'p ImportPlan) -> Validator<'p> {
-        let columns: Vec<ColumnRule<'p>> = plan
+        let mut columns: Vec<ColumnRule<'p>> = plan
             .columns
             .iter()
             .filter_map(|planned| {
@@ -332,19 +335,13 @@ impl<'p> Validator<'p> {
                 })
             })
             .collect();
+        columns.sort_by_key(|c| c.field.id);
         let key = plan
             .entity
             .key_fields()
             .filter_map(|f| columns.iter().position(|c| c.field.id == f.id))
             .collect();
-        let mut by_field: Vec<usize> = (0..columns.len()).collect();
-        by_field.sort_by_key(|&i| columns[i].field.id);
-        Validator {
-            plan,
-            columns,
-            key,
-            by_field,
-        }
+        Validator { plan, columns, key }
     }
 
     /// `duplicate_of` comes from the splitter's [`crate::plan::find_duplicates`].
@@ -385,11 +382,14 @@ impl<'p> Validator<'p> {
             }
         }
 
-        // Normalized values by index into `columns`, on the stack.
-        let mut normalized: SmallVec<[Option<Cow<'r, str>>; 16]> =
-            SmallVec::from_elem(None, self.columns.len());
+        let mut values = Vec::with_capacity(self.columns.len());
+        // Where each key field's value lies in `values`, when it has one.
+        let mut key_at: SmallVec<[Option<usize>; 2]> = SmallVec::from_elem(None, self.key.len());
         let mut blanks = Vec::new();
-        for (slot, rule) in normalized.iter_mut().zip(&self.columns) {
+        let cell_errors = errors.len();
+        // One scan of the row's text, vectorized, rather than one per cell.
+        let clean = !text::may_hold_control(row.cells.as_text());
+        for (index, rule) in self.columns.iter().enumerate() {
             // A short row's missing cells are reported once, as missing_cells.
             let Some(raw) = row.cells.get(rule.column) else {
                 continue;
@@ -406,20 +406,27 @@ impl<'p> Validator<'p> {
                 }
                 continue;
             }
-            match rule.normalize(raw) {
+            match rule.normalize(raw, clean) {
                 Ok(value) => {
                     if let FieldType::Id { .. } = rule.field.field_type {
                         if let Some((code, message)) = id_warning(&value, rule.id_width) {
                             warnings.push(rule.issue(code, raw, message));
                         }
                     }
-                    *slot = Some(value);
+                    if let Some(k) = self.key.iter().position(|&key| key == index) {
+                        key_at[k] = Some(values.len());
+                    }
+                    values.push((Cow::Borrowed(rule.field.id), value));
                 }
                 Err(rejection) => {
                     errors.push(rule.issue(rejection.code, raw, rejection.message));
                 }
             }
         }
+        // Columns were read in field order; problems are reported in the
+        // file's column order.
+        errors[cell_errors..].sort_by_key(|e| e.column);
+        warnings.sort_by_key(|w| w.column);
 
         if let Some(first) = duplicate_of {
             errors.push(self.duplicate_issue(row, first));
@@ -428,25 +435,14 @@ impl<'p> Validator<'p> {
         if !errors.is_empty() {
             return RowOutcome::Invalid { errors, warnings };
         }
-        let key_len = self
-            .key
-            .iter()
-            .map(|&i| normalized[i].as_ref().map_or(0, |v| v.len()) + 1)
-            .sum();
+        let key_value = |at: &Option<usize>| at.map_or("", |i| values[i].1.as_ref());
+        let key_len = key_at.iter().map(|at| key_value(at).len() + 1).sum();
         let mut key = String::with_capacity(key_len);
-        for (i, &index) in self.key.iter().enumerate() {
+        for (i, at) in key_at.iter().enumerate() {
             if i > 0 {
                 key.push(KEY_SEPARATOR);
             }
-            if let Some(value) = &normalized[index] {
-                key.push_str(value);
-            }
-        }
-        let mut values = Vec::with_capacity(self.columns.len());
-        for &i in &self.by_field {
-            if let Some(value) = normalized[i].take() {
-                values.push((Cow::Borrowed(self.columns[i].field.id), value));
-            }
+            key.push_str(key_value(at));
         }
         let values = Values::from_sorted(values);
         RowOutcome::Valid {

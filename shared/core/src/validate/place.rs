@@ -242,20 +242,22 @@ pub fn normalize_country(raw: &str) -> Result<Cow<'static, str>, Rejection> {
 
 /// A table of codes and names, prepared once for lookups by every cell.
 struct Places {
-    /// The two-letter codes, upper-case, sorted.
-    codes: Vec<&'static str>,
+    /// Two-letter codes by their letters' places in the alphabet
+    /// (`26 * first + second`): a code is one index, with no comparisons.
+    codes: Vec<Option<&'static str>>,
     /// Names, loosely, → code.
     names: LooseTable<&'static str>,
 }
 
 impl Places {
     fn new(table: &[(&'static str, &'static str)], ignore_dots: bool) -> Places {
-        let mut codes: Vec<&'static str> = table.iter().map(|(code, _)| *code).collect();
-        codes.sort_unstable();
-        codes.dedup();
-        debug_assert!(codes
-            .iter()
-            .all(|c| c.len() == 2 && !c.bytes().any(|b| b.is_ascii_lowercase())));
+        let mut codes = vec![None; 26 * 26];
+        for (code, _) in table {
+            debug_assert!(code.len() == 2 && code.bytes().all(|b| b.is_ascii_uppercase()));
+            if let Some(slot) = code_slot(code.as_bytes()) {
+                codes[slot] = Some(*code);
+            }
+        }
         Places {
             codes,
             names: LooseTable::new(table.iter().map(|(code, name)| (*name, *code)), ignore_dots),
@@ -265,16 +267,24 @@ impl Places {
     /// A code as written in any case first, then the first name loosely
     /// equal to `value`.
     fn lookup(&self, value: &str) -> Option<&'static str> {
-        if let [a, b] = value.as_bytes() {
-            let upper = [a.to_ascii_uppercase(), b.to_ascii_uppercase()];
-            if let Ok(i) = self
-                .codes
-                .binary_search_by(|code| code.as_bytes().cmp(&upper[..]))
-            {
-                return Some(self.codes[i]);
-            }
+        if let Some(code) = code_slot(value.as_bytes()).and_then(|slot| self.codes[slot]) {
+            return Some(code);
         }
         self.names.get(value)
+    }
+}
+
+/// Where two ASCII letters, in either case, sit in [`Places::codes`].
+fn code_slot(value: &[u8]) -> Option<usize> {
+    let letter = |b: u8| {
+        let upper = b.to_ascii_uppercase();
+        upper
+            .is_ascii_uppercase()
+            .then(|| usize::from(upper - b'A'))
+    };
+    match value {
+        [a, b] => Some(letter(*a)? * 26 + letter(*b)?),
+        _ => None,
     }
 }
 

@@ -8,8 +8,7 @@ use std::borrow::Cow;
 /// kept because admins paste addresses and notes with them. Borrowed from
 /// `raw`: trimming never needs a copy.
 pub fn normalize_text(raw: &str, max_len: usize) -> Result<Cow<'_, str>, Rejection> {
-    let value = trim(raw);
-    check_length(value, max_len)?;
+    let value = trimmed(raw, max_len)?;
     if may_hold_control(value) {
         if let Some(c) = value
             .chars()
@@ -24,8 +23,7 @@ pub fn normalize_text(raw: &str, max_len: usize) -> Result<Cow<'_, str>, Rejecti
 /// An identifier: trimmed, at most `max_len` characters, no control
 /// characters at all (not even tabs, which would never be typed in one).
 pub fn normalize_id(raw: &str, max_len: usize) -> Result<Cow<'_, str>, Rejection> {
-    let value = trim(raw);
-    check_length(value, max_len)?;
+    let value = trimmed(raw, max_len)?;
     if may_hold_control(value) {
         if let Some(c) = value.chars().find(|c| c.is_control()) {
             return Err(control_characters(value, c));
@@ -34,9 +32,17 @@ pub fn normalize_id(raw: &str, max_len: usize) -> Result<Cow<'_, str>, Rejection
     Ok(Cow::Borrowed(value))
 }
 
+/// Text or an identifier known to hold no control character: all that is
+/// left to check is its length.
+pub(super) fn trimmed(raw: &str, max_len: usize) -> Result<&str, Rejection> {
+    let value = trim(raw);
+    check_length(value, max_len)?;
+    Ok(value)
+}
+
 /// A byte scan that rules out control characters (C0, DEL and C1, whose
 /// UTF-8 starts with 0xC2) before the slower search by character.
-fn may_hold_control(value: &str) -> bool {
+pub(super) fn may_hold_control(value: &str) -> bool {
     // Branch-free over the whole value (a few bytes, usually none of
     // these): cheaper per byte than stopping at the first.
     value.bytes().fold(false, |found, b| {
