@@ -5,6 +5,9 @@ use crate::file_error::FileError;
 use crate::headers::Headers;
 use crate::row::{CellBuffer, CellSpan, RowNumber, SourceRow};
 use csv_core::ReadRecordResult;
+use plain::{CellSink, PlainReader};
+
+mod plain;
 
 /// A parsed file.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -29,6 +32,15 @@ pub struct Table {
 /// assert_eq!(table.rows[1].number.0, 4);
 /// ```
 pub fn parse(text: &str, delimiter: Delimiter) -> Result<Table, FileError> {
+    parse_records(text, delimiter, true)
+}
+
+/// [`parse`]; `plain_records` off reads every record with csv-core alone.
+fn parse_records(
+    text: &str,
+    delimiter: Delimiter,
+    plain_records: bool,
+) -> Result<Table, FileError> {
     let input = text.as_bytes();
     let mut reader = csv_core::ReaderBuilder::new()
         .delimiter(delimiter.byte())
@@ -43,27 +55,47 @@ pub fn parse(text: &str, delimiter: Delimiter) -> Result<Table, FileError> {
     let mut headers: Option<Headers> = None;
     let mut spans: Vec<(RowNumber, CellSpan)> = Vec::new();
     let mut row_number: u32 = 0;
+    let plain_reader = plain_records.then(|| PlainReader::new(delimiter.byte()));
     loop {
         // Where the previous record stopped: the blank lines the reader
         // skips silently lie right after it.
         let start = read;
         let (first_end, record_start) = (ends.len(), written);
-        let more = loop {
-            let (result, nin, nout, nend) =
-                reader.read_record(&input[read..], &mut out[written..], &mut record_ends);
-            read += nin;
-            written += nout;
-            // Ends count from the record's start, across calls.
-            ends.extend(record_ends[..nend].iter().map(|end| record_start + end));
-            match result {
-                // Once the input is used up, an empty input tells the
-                // reader to finish its last record.
-                ReadRecordResult::InputEmpty | ReadRecordResult::OutputEndsFull => {}
-                ReadRecordResult::OutputFull => out.resize(out.len() * 2 + 64, 0),
-                ReadRecordResult::Record => break true,
-                ReadRecordResult::End => break false,
+        // The header goes to csv-core, which also drops a byte-order mark.
+        let plain = match (&headers, &plain_reader) {
+            (Some(_), Some(reader)) => {
+                let mut sink = CellSink {
+                    out: &mut out,
+                    written: &mut written,
+                    ends: &mut ends,
+                };
+                reader.record(&input[read..], &mut sink)
             }
+            _ => None,
         };
+        if let Some(consumed) = plain {
+            read += consumed;
+        } else {
+            ends.truncate(first_end);
+            written = record_start;
+        }
+        let more = plain.is_some()
+            || loop {
+                let (result, nin, nout, nend) =
+                    reader.read_record(&input[read..], &mut out[written..], &mut record_ends);
+                read += nin;
+                written += nout;
+                // Ends count from the record's start, across calls.
+                ends.extend(record_ends[..nend].iter().map(|end| record_start + end));
+                match result {
+                    // Once the input is used up, an empty input tells the
+                    // reader to finish its last record.
+                    ReadRecordResult::InputEmpty | ReadRecordResult::OutputEndsFull => {}
+                    ReadRecordResult::OutputFull => out.resize(out.len() * 2 + 64, 0),
+                    ReadRecordResult::Record => break true,
+                    ReadRecordResult::End => break false,
+                }
+            };
         if !more {
             break;
         }
@@ -278,6 +310,63 @@ mod tests {
         let t = parse("a,b\n", Delimiter::Comma).unwrap();
         assert_eq!(t.headers.names, vec!["a", "b"]);
         assert!(t.rows.is_empty());
+    }
+
+    /// Plain records are read without csv-core: the rows must be the same.
+    fn same_as_csv_core(text: &str, delimiter: Delimiter) {
+        assert_eq!(
+            parse_records(text, delimiter, true),
+            parse_records(text, delimiter, false),
+            "{text:?}"
+        );
+    }
+
+    #[test]
+    fn plain_and_unusual_records_read_as_csv_core_reads_them() {
+        for text in [
+            "h,i\na,b\n",
+            "h,i\r\na,\"b,c\"\r\n\r\n\"\"\"\",\"\"\r\n",
+            "h,i\ra,\"b\nc\"\rd,e",
+            "h,i\na,\"b\"c,d\n",
+            "h,i\na,b\"c,d\n",
+            "h,i\na, \"b\",c\n",
+            "h,i\na,\"unclosed\nmore,x\n",
+            "h,i\na,\n,\n,,,\n\"\"\n",
+            "h,i\n\n\n\r\n",
+            "h,i\na,b",
+            "h,i\na,\"b\"",
+            "h,i\na,\"b\"\r",
+            "h,i\né,\"ü\"\"ß\"\n",
+        ] {
+            same_as_csv_core(text, Delimiter::Comma);
+        }
+        same_as_csv_core("h;i\na;\"b;c\";d\n", Delimiter::Semicolon);
+        same_as_csv_core("h\ti\na\t\"b\tc\"\n", Delimiter::Tab);
+        same_as_csv_core("h|i\na|\"b|c\"|\n", Delimiter::Pipe);
+    }
+
+    mod props {
+        use super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(512))]
+            #[test]
+            fn any_text_reads_as_csv_core_reads_it(
+                text in "[a,;\t|\" \r\né]{0,80}",
+                delimiter in prop::sample::select(vec![
+                    Delimiter::Comma,
+                    Delimiter::Semicolon,
+                    Delimiter::Tab,
+                    Delimiter::Pipe,
+                ]),
+            ) {
+                prop_assert_eq!(
+                    parse_records(&text, delimiter, true),
+                    parse_records(&text, delimiter, false)
+                );
+            }
+        }
     }
 
     #[test]
