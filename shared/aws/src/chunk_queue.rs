@@ -23,10 +23,10 @@ impl ChunkQueue {
     /// Sends every chunk, batching within SQS's limits and resending any
     /// entry a batch reports as failed. Returns the number of requests made.
     pub async fn send_all(&self, chunks: &[ChunkMessage]) -> Result<usize, StoreError> {
-        let mut bodies = Vec::with_capacity(chunks.len());
-        for chunk in chunks {
-            bodies.push((chunk.chunk_index, serde_json::to_string(chunk)?));
-        }
+        let bodies: Vec<(u32, String)> = chunks
+            .iter()
+            .map(|chunk| (chunk.chunk_index, chunk.to_json()))
+            .collect();
         let mut requests = 0;
         let mut start = 0;
         while start < bodies.len() {

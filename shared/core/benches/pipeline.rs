@@ -69,10 +69,7 @@ fn validate_all(chunks: &[ChunkMessage]) -> usize {
 
 /// Serializes every chunk as the splitter sends it; returns the bytes.
 fn serialize_all(chunks: &[ChunkMessage]) -> usize {
-    chunks
-        .iter()
-        .map(|c| serde_json::to_string(c).expect("serializable").len())
-        .sum()
+    chunks.iter().map(|c| c.to_json().len()).sum()
 }
 
 /// Bytes → analysis → mapping → chunks → JSON and validated rows.

@@ -89,6 +89,7 @@ impl Cells {
     }
 
     /// Every cell's text end to end, without separators.
+    #[inline]
     pub fn as_text(&self) -> &str {
         &self.store.text[self.span.start..self.end()]
     }
@@ -111,6 +112,7 @@ impl Cells {
     }
 
     /// The byte where the last cell ends.
+    #[inline]
     fn end(&self) -> usize {
         self.ends().last().copied().unwrap_or(self.span.start)
     }
