@@ -145,49 +145,38 @@ struct Scan {
     mojibake_at: Option<usize>,
 }
 
-/// One pass over the UTF-8 bytes of the text. Control characters and the
-/// lead bytes of mojibake are all below 0x20 or from 0x7F up, so runs of
-/// printable ASCII are skipped eight bytes at a time.
+/// Bytes per block of [`scan`]: few enough for byte-wide counters.
+const SCAN_BLOCK: usize = 128;
+
+/// One pass over the UTF-8 bytes of the text, a block at a time: NULs,
+/// control characters and mojibake lead bytes are counted without a branch
+/// per byte, so the compiler vectorizes it; only a block holding a 0xC3
+/// byte is searched further, and only until mojibake is found.
 fn scan(text: &[u8]) -> Scan {
     let mut found = Scan::default();
-    let mut i = 0;
-    while i < text.len() {
-        let end = match text.get(i..i + 8).and_then(|w| <[u8; 8]>::try_from(w).ok()) {
-            Some(word) if printable_ascii(u64::from_le_bytes(word)) => {
-                i += 8;
-                continue;
-            }
-            Some(_) => i + 8,
-            None => text.len(),
-        };
-        while i < end {
-            let b = text[i];
-            if b < 0x20 {
-                match b {
-                    0 => found.nul = true,
-                    b'\t' | b'\n' | b'\r' | 0x0C => {}
-                    _ => found.controls += 1,
-                }
-            } else if b == 0x7F {
-                found.controls += 1;
-            } else if b == 0xC3 && found.mojibake_at.is_none() && is_mojibake(&text[i..]) {
-                found.mojibake_at = Some(i);
-            }
-            i += 1;
+    for (n, block) in text.chunks(SCAN_BLOCK).enumerate() {
+        let (mut nul, mut controls, mut lead) = (0u8, 0u8, 0u8);
+        for &b in block {
+            nul |= u8::from(b == 0);
+            controls += u8::from(is_control(b));
+            lead |= u8::from(b == 0xC3);
+        }
+        found.nul |= nul != 0;
+        found.controls += usize::from(controls);
+        if lead != 0 && found.mojibake_at.is_none() {
+            let base = n * SCAN_BLOCK;
+            found.mojibake_at = memchr::memchr_iter(0xC3, block)
+                .map(|i| base + i)
+                .find(|&i| is_mojibake(&text[i..]));
         }
     }
     found
 }
 
-/// Whether all eight bytes of `word` are in 0x20..=0x7E (no false yes).
-fn printable_ascii(word: u64) -> bool {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    // A byte below 0x20 borrows into its high bit.
-    let below_space = word.wrapping_sub(ONES * 0x20) & !word & HIGH;
-    // 0x7F carries into its high bit; 0x80 and up have it already.
-    let del_or_high = (word.wrapping_add(ONES) | word) & HIGH;
-    below_space | del_or_high == 0
+/// A control character a text file should not hold: C0 but NUL (counted on
+/// its own), tab, line breaks and form feed; and DEL.
+fn is_control(b: u8) -> bool {
+    (b < 0x20) & (b != 0) & (b != b'\t') & (b != b'\n') & (b != b'\r') & (b != 0x0C) | (b == 0x7F)
 }
 
 /// Whether `s` (starting at a 0xC3 byte) begins with what a UTF-8 lead byte
@@ -373,25 +362,27 @@ mod tests {
     }
 
     #[test]
-    fn printable_ascii_words_are_recognised_exactly() {
-        assert!(printable_ascii(u64::from_le_bytes(*b"abc XYZ~")));
-        for bad in [0x00u8, 0x09, 0x0A, 0x1F, 0x7F, 0x80, 0xC3, 0xFF] {
-            for at in 0..8 {
-                let mut word = *b"        ";
-                word[at] = bad;
-                assert!(
-                    !printable_ascii(u64::from_le_bytes(word)),
-                    "{bad:#x} at {at}"
-                );
-            }
-        }
+    fn control_bytes_are_exactly_the_refused_ones() {
+        let refused: Vec<u8> = (0..=255u8).filter(|&b| is_control(b)).collect();
+        let expected: Vec<u8> = (1..0x20u8)
+            .filter(|b| ![b'\t', b'\n', b'\r', 0x0C].contains(b))
+            .chain([0x7F])
+            .collect();
+        assert_eq!(refused, expected);
     }
 
     #[test]
-    fn findings_straddling_eight_byte_words_are_seen() {
+    fn findings_straddling_blocks_are_seen() {
         // The mojibake spans offsets 7..11, the NULs sit at 15 and in the tail.
         let d = decode("name,abÃ©\n1\n".as_bytes()).unwrap();
         assert_eq!(d.warnings.len(), 1);
+        // Mojibake across a block boundary, and only in a later block.
+        for at in [SCAN_BLOCK - 2, SCAN_BLOCK - 1, 3 * SCAN_BLOCK + 5] {
+            let text = format!("{}Ã©\n", "a".repeat(at));
+            let d = decode(text.as_bytes()).unwrap();
+            assert_eq!(d.warnings.len(), 1, "{at}");
+            assert!(d.warnings[0].message.contains("Ã©"), "{at}");
+        }
         assert!(binary_reason(b"0123456789abcde\0").contains("NUL"));
         assert!(binary_reason(b"0123456789abcdefg\0").contains("NUL"));
     }

@@ -154,6 +154,7 @@ impl SharedCells {
     }
 
     /// The buffer, ready to hand out the rows' cells.
+    #[cfg(test)]
     pub(crate) fn finish(self) -> CellBuffer {
         CellBuffer(Arc::new(self.store))
     }
