@@ -100,7 +100,13 @@ impl PlainReader {
 
     /// A line, `input[start..end]`, without quotes or line breaks: cells
     /// between delimiters.
-    fn split_line(&self, input: &[u8], start: usize, end: usize, sink: &mut CellSink) -> Option<()> {
+    fn split_line(
+        &self,
+        input: &[u8],
+        start: usize,
+        end: usize,
+        sink: &mut CellSink,
+    ) -> Option<()> {
         let mut cell_start = start;
         for at in memchr::memchr_iter(self.delimiter, &input[start..end]) {
             sink.append(input, cell_start, start + at)?;

@@ -48,6 +48,11 @@ const MONTHS: [&str; 12] = [
 /// Borrowed from `raw` when it is already `YYYY-MM-DD`.
 pub fn normalize_date(raw: &str, rule: DateRule) -> Result<Cow<'_, str>, Rejection> {
     let value = trim(raw);
+    // Most date cells are YYYY-MM-DD already: read at fixed places.
+    if let Some((y, m, d)) = exact_iso(value.as_bytes()) {
+        check_ymd(value, y, m, d, None)?;
+        return Ok(Cow::Borrowed(value));
+    }
     if let Some((y, m, d)) = iso_parts(value) {
         check_ymd(value, y, m, d, None)?;
         // Dashes at 4 and 7 of 10 bytes: two-digit month and day, no time.
@@ -211,6 +216,18 @@ fn month_number(token: &str) -> Option<u32> {
     u32::try_from(position + 1).ok()
 }
 
+/// `YYYY-MM-DD` exactly, as [`iso_parts`] would read it.
+fn exact_iso(b: &[u8]) -> Option<(i32, u32, u32)> {
+    let [y1, y2, y3, y4, b'-', m1, m2, b'-', d1, d2] = *b else {
+        return None;
+    };
+    let digit = |b: u8| b.is_ascii_digit().then(|| u32::from(b - b'0'));
+    let year = digit(y1)? * 1000 + digit(y2)? * 100 + digit(y3)? * 10 + digit(y4)?;
+    let month = digit(m1)? * 10 + digit(m2)?;
+    let day = digit(d1)? * 10 + digit(d2)?;
+    Some((i32::try_from(year).ok()?, month, day))
+}
+
 /// `min_len` to `max_len` ASCII digits (at most 9, so no overflow).
 fn number(s: &str, min_len: usize, max_len: usize) -> Option<u32> {
     debug_assert!(max_len <= 9);
@@ -280,19 +297,22 @@ fn check_ymd(
 /// `YYYY-MM-DD` for a real date with a four-digit year, without the
 /// formatting machinery (this runs for every date cell).
 fn iso(year: i32, month: u32, day: u32) -> String {
-    fn push(out: &mut String, n: u32, width: u32) {
-        for p in (0..width).rev() {
-            let digit = (n / 10u32.pow(p)) % 10;
-            out.push(char::from(b'0' + digit as u8));
-        }
-    }
-    let mut out = String::with_capacity(10);
-    push(&mut out, year.unsigned_abs(), 4);
-    out.push('-');
-    push(&mut out, month, 2);
-    out.push('-');
-    push(&mut out, day, 2);
-    out
+    let digit = |n: u32| char::from(b'0' + (n % 10) as u8);
+    let year = year.unsigned_abs();
+    [
+        digit(year / 1000),
+        digit(year / 100),
+        digit(year / 10),
+        digit(year),
+        '-',
+        digit(month / 10),
+        digit(month),
+        '-',
+        digit(day / 10),
+        digit(day),
+    ]
+    .into_iter()
+    .collect()
 }
 
 fn ambiguous(value: &str, first: u32, second: u32, year: i32) -> Rejection {
@@ -483,6 +503,20 @@ mod tests {
             value in "[0-9]{0,3}[-/.]?[0-9a-z]{0,3}[-/.]?[0-9]{0,5}[-/. ]?[0-9é]{0,2}",
         ) {
             proptest::prop_assert_eq!(numeric_parts(&value), reference_parts(&value));
+        }
+
+        #[test]
+        fn exact_iso_reads_what_iso_parts_reads(value in "[0-9]{4}[-/][0-9a]{1,3}[-/][0-9]{1,3}") {
+            if let Some(parts) = exact_iso(value.as_bytes()) {
+                proptest::prop_assert_eq!(Some(parts), iso_parts(&value));
+            }
+            let b = value.as_bytes();
+            let shaped = b.len() == 10
+                && b.iter().enumerate().all(|(i, &c)| match i {
+                    4 | 7 => c == b'-',
+                    _ => c.is_ascii_digit(),
+                });
+            proptest::prop_assert_eq!(exact_iso(b).is_some(), shaped);
         }
     }
 }
