@@ -287,7 +287,14 @@ impl ColumnRule<'_> {
         match (&self.choices, self.field.field_type) {
             (Some(choices), _) => choices.normalize(raw),
             (None, FieldType::Text { max_len } | FieldType::Id { max_len }) if clean => {
-                text::trimmed(raw, max_len).map(Cow::Borrowed)
+                // Fewer bytes than the limit is fewer characters: no call,
+                // and no result passed through memory, for most cells.
+                let value = trim(raw);
+                if value.len() <= max_len {
+                    Ok(Cow::Borrowed(value))
+                } else {
+                    text::trimmed(raw, max_len).map(Cow::Borrowed)
+                }
             }
             (None, field_type) => normalize(field_type, raw, self.date),
         }
