@@ -11,13 +11,14 @@ use crate::headers::Headers;
 use crate::mapping::Mapping;
 use crate::row::{RowNumber, SourceRow};
 use crate::template::{DateFormat, ImportSettings};
-use crate::validate::DateRule;
 use crate::validate::{date_rule, normalize, numeric_parts, trim, KEY_SEPARATOR};
+use crate::validate::{email_case, DateRule, EmailCase};
 use foldhash::HashMapExt;
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
+use std::hash::{Hash, Hasher};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ImportPlan {
@@ -133,11 +134,14 @@ struct KeyReader {
     /// Each key field's column, type and date rule, in key order; `None`
     /// when a key field is not mapped, so no row has a key.
     columns: Option<Vec<(usize, FieldType, DateRule)>>,
+    /// The column of a key that is one email field: its rows are compared
+    /// without building the lower-case copy.
+    email: Option<usize>,
 }
 
 impl KeyReader {
     fn new(plan: &ImportPlan) -> KeyReader {
-        let columns = plan
+        let columns: Option<Vec<_>> = plan
             .entity
             .key_fields()
             .map(|field| {
@@ -146,7 +150,24 @@ impl KeyReader {
                 Some((planned.column, field.field_type, rule))
             })
             .collect();
-        KeyReader { columns }
+        let email = match columns.as_deref() {
+            Some(&[(column, FieldType::Email, _)]) => Some(column),
+            _ => None,
+        };
+        KeyReader { columns, email }
+    }
+
+    /// The row's key as [`find_duplicates`] compares it: equal exactly when
+    /// the normalized keys are.
+    fn duplicate_key<'r>(&self, row: &'r SourceRow) -> Option<DuplicateKey<'r>> {
+        let Some(column) = self.email else {
+            return self.key(row).map(DuplicateKey::Normalized);
+        };
+        let value = trim(row.cells.get(column)?);
+        Some(match email_case(value)? {
+            EmailCase::Lower | EmailCase::AsciiUpper => DuplicateKey::AsciiFolded(value),
+            EmailCase::Unicode => DuplicateKey::Normalized(Cow::Owned(value.to_lowercase())),
+        })
     }
 
     /// [`ImportPlan::key_of`]; a one-field key borrows the cell when
@@ -236,30 +257,129 @@ fn column_id_width<'a>(cells: impl Iterator<Item = &'a str>) -> Option<u8> {
 ///
 /// "Earlier" is by row number, not slice order, so the answer is the same
 /// whatever order the rows arrive in.
-pub fn find_duplicates(plan: &ImportPlan, rows: &[SourceRow]) -> HashMap<RowNumber, RowNumber> {
+pub fn find_duplicates<'r>(
+    plan: &ImportPlan,
+    rows: &'r [SourceRow],
+) -> HashMap<RowNumber, RowNumber> {
     let reader = KeyReader::new(plan);
-    let mut keyed: Vec<(RowNumber, Cow<'_, str>)> = rows
-        .iter()
-        .filter_map(|row| Some((row.number, reader.key(row)?)))
-        .collect();
-    // Rows usually come in order already, which the sort notices.
-    keyed.sort_by_key(|(number, _)| *number);
     // A fast hash: this map holds every row's key. Its seed is random, and
     // keys a file could choose to collide cost time here, not correctness.
-    let mut first: foldhash::HashMap<Cow<'_, str>, RowNumber> =
-        foldhash::HashMap::with_capacity(keyed.len());
+    let mut first: foldhash::HashMap<DuplicateKey<'r>, RowNumber> =
+        foldhash::HashMap::with_capacity(rows.len());
     let mut duplicates = HashMap::new();
-    for (number, key) in keyed {
+    let mut record = |row: &'r SourceRow| {
+        let Some(key) = reader.duplicate_key(row) else {
+            return;
+        };
         match first.entry(key) {
             Entry::Occupied(earlier) => {
-                duplicates.insert(number, *earlier.get());
+                duplicates.insert(row.number, *earlier.get());
             }
             Entry::Vacant(slot) => {
-                slot.insert(number);
+                slot.insert(row.number);
+            }
+        }
+    };
+    // Rows usually come in order already, and then need no sorted copy.
+    if rows.is_sorted_by_key(|row| row.number) {
+        rows.iter().for_each(&mut record);
+    } else {
+        let mut sorted: Vec<&SourceRow> = rows.iter().collect();
+        sorted.sort_by_key(|row| row.number);
+        sorted.into_iter().for_each(record);
+    }
+    duplicates
+}
+
+/// A normalized key, or a cell that ASCII lower-casing normalizes, kept
+/// as it is: most email cells have capitals, and a lower-case copy of
+/// each would cost an allocation per row. Both hash and compare as the
+/// normalized text, so they can meet in one map: a non-ASCII address can
+/// lower-case to an ASCII one (`\u{212a}` the Kelvin sign to `k`).
+#[derive(Debug)]
+enum DuplicateKey<'r> {
+    /// ASCII text whose lower-casing is the key.
+    AsciiFolded(&'r str),
+    Normalized(Cow<'r, str>),
+}
+
+impl DuplicateKey<'_> {
+    /// The text's bytes, and whether they still need lower-casing.
+    fn parts(&self) -> (&[u8], bool) {
+        match self {
+            DuplicateKey::AsciiFolded(text) => (text.as_bytes(), true),
+            DuplicateKey::Normalized(text) => (text.as_bytes(), false),
+        }
+    }
+}
+
+impl PartialEq for DuplicateKey<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        match (self.parts(), other.parts()) {
+            ((a, true), (b, true)) => a.eq_ignore_ascii_case(b),
+            ((a, false), (b, false)) => a == b,
+            ((folded, true), (normalized, false)) | ((normalized, false), (folded, true)) => {
+                folded.len() == normalized.len()
+                    && folded
+                        .iter()
+                        .zip(normalized)
+                        .all(|(f, n)| f.to_ascii_lowercase() == *n)
             }
         }
     }
-    duplicates
+}
+
+impl Eq for DuplicateKey<'_> {}
+
+impl Hash for DuplicateKey<'_> {
+    /// Eight-byte reads, lower-cased eight bytes at a time, the last ones
+    /// overlapping: no copy, and one hasher round per sixteen bytes.
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        let (bytes, fold) = self.parts();
+        let fold = |word: u64| if fold { ascii_lowercase(word) } else { word };
+        let word = |at: usize| {
+            let mut eight = [0; 8];
+            eight.copy_from_slice(&bytes[at..at + 8]);
+            fold(u64::from_le_bytes(eight))
+        };
+        let pair = |at: usize, then: usize| u128::from(word(at)) | u128::from(word(then)) << 64;
+        let len = bytes.len();
+        // Overlapping reads see some bytes twice: the length tells apart
+        // keys they would mix up.
+        state.write_usize(len);
+        if len < 8 {
+            let word = bytes
+                .iter()
+                .rev()
+                .fold(0, |word, &b| word << 8 | u64::from(b));
+            state.write_u64(fold(word));
+            return;
+        }
+        let mut at = 0;
+        while at + 16 <= len {
+            state.write_u128(pair(at, at + 8));
+            at += 16;
+        }
+        if at < len {
+            state.write_u128(if len >= 16 {
+                pair(len - 16, len - 8)
+            } else {
+                pair(0, len - 8)
+            });
+        }
+    }
+}
+
+/// ASCII lower-casing of eight bytes at once; right only for ASCII bytes
+/// (below 0x80), where adding to a byte never carries into the next one.
+fn ascii_lowercase(word: u64) -> u64 {
+    const ONES: u64 = u64::from_le_bytes([1; 8]);
+    const HIGH: u64 = ONES * 0x80;
+    // A byte's high bit is set when it is at least `A`, and when over `Z`.
+    let from_a = word + ONES * u64::from(0x80 - b'A');
+    let past_z = word + ONES * u64::from(0x80 - b'Z' - 1);
+    // 0x80 >> 2 is 0x20, the case bit.
+    word | ((from_a & !past_z & HIGH) >> 2)
 }
 
 #[cfg(test)]
@@ -467,5 +587,183 @@ mod tests {
         let mut reversed = rows.clone();
         reversed.reverse();
         assert_eq!(find_duplicates(&plan, &reversed), duplicates);
+    }
+
+    fn employees() -> ImportPlan {
+        ImportPlan::new(
+            Entity::Employees,
+            &headers(&["Email", "First", "Last", "Status"]),
+            &mapping(&[
+                ("Email", "email"),
+                ("First", "first_name"),
+                ("Last", "last_name"),
+                ("Status", "employee_status"),
+            ]),
+            ImportSettings::default(),
+        )
+        .unwrap()
+    }
+
+    /// Rows numbered from 2 with one email cell each.
+    fn email_rows(emails: &[&str]) -> Vec<SourceRow> {
+        emails
+            .iter()
+            .enumerate()
+            .map(|(i, email)| row(i as u32 + 2, &[email, "Ann", "Lee", "Active"]))
+            .collect()
+    }
+
+    /// The definition: each row's normalized key, compared as text, in row
+    /// number order.
+    fn plain_duplicates(plan: &ImportPlan, rows: &[SourceRow]) -> HashMap<RowNumber, RowNumber> {
+        let mut sorted: Vec<&SourceRow> = rows.iter().collect();
+        sorted.sort_by_key(|row| row.number);
+        let mut first = HashMap::new();
+        let mut duplicates = HashMap::new();
+        for row in sorted {
+            if let Some(key) = plan.key_of(row) {
+                if let Some(&earlier) = first.get(&key) {
+                    duplicates.insert(row.number, earlier);
+                } else {
+                    first.insert(key, row.number);
+                }
+            }
+        }
+        duplicates
+    }
+
+    fn pairs(duplicates: &HashMap<RowNumber, RowNumber>) -> BTreeMap<u32, u32> {
+        duplicates
+            .iter()
+            .map(|(row, first)| (row.0, first.0))
+            .collect()
+    }
+
+    #[test]
+    fn emails_differing_in_case_and_spaces_are_duplicates() {
+        let rows = email_rows(&[
+            " Ann@X.com ",
+            "ann@x.com",
+            "ANN@X.COM\t",
+            "ann@x.co",
+            "Bob@x.com",
+            "bob@X.com",
+        ]);
+        let duplicates = find_duplicates(&employees(), &rows);
+        assert_eq!(pairs(&duplicates), BTreeMap::from([(3, 2), (4, 2), (7, 6)]));
+    }
+
+    #[test]
+    fn non_ascii_emails_are_compared_lower_cased() {
+        let rows = email_rows(&[
+            "Éva@x.com",
+            "éva@X.com",
+            "eva@x.com",
+            // The Kelvin sign lower-cases to an ASCII k.
+            "\u{212a}im@x.com",
+            "KIM@x.com",
+            "kim@x.com",
+        ]);
+        let duplicates = find_duplicates(&employees(), &rows);
+        assert_eq!(pairs(&duplicates), BTreeMap::from([(3, 2), (6, 5), (7, 5)]));
+        assert_eq!(duplicates, plain_duplicates(&employees(), &rows));
+    }
+
+    #[test]
+    fn blank_and_invalid_emails_have_no_key() {
+        let rows = email_rows(&[
+            "",
+            "  ",
+            "ann@",
+            "ann@",
+            "ann@x",
+            "Ann@x",
+            "a..b@x.io",
+            "a..b@x.io",
+        ]);
+        assert!(find_duplicates(&employees(), &rows).is_empty());
+        // A row without the cell at all.
+        let short = [row(2, &[]), row(3, &[])];
+        assert!(find_duplicates(&employees(), &short).is_empty());
+    }
+
+    #[test]
+    fn folded_and_normalized_keys_hash_alike_at_every_length() {
+        use std::hash::BuildHasher;
+        let hasher = foldhash::fast::RandomState::default();
+        let text = "AbCdEfGhIjKlMnOpQrStUvWxYz0123456789.-@_";
+        for len in 0..=text.len() {
+            let cell = &text[..len];
+            let lower = cell.to_ascii_lowercase();
+            let folded = DuplicateKey::AsciiFolded(cell);
+            let normalized = DuplicateKey::Normalized(Cow::Borrowed(&lower));
+            assert_eq!(folded, normalized, "{cell}");
+            assert_eq!(
+                hasher.hash_one(&folded),
+                hasher.hash_one(&normalized),
+                "{cell}"
+            );
+            let longer = DuplicateKey::Normalized(Cow::Owned(format!("{lower}a")));
+            assert_ne!(folded, longer, "{cell}");
+        }
+    }
+
+    #[test]
+    fn ascii_lower_casing_eight_bytes_at_once_matches_byte_by_byte() {
+        let text = *b"@AZaz[`{ 09Mm~\x7f";
+        for window in text.windows(8) {
+            let word = u64::from_le_bytes(window.try_into().unwrap());
+            let expected = u64::from_le_bytes(window.to_ascii_lowercase().try_into().unwrap());
+            assert_eq!(ascii_lowercase(word), expected, "{:?}", window);
+        }
+    }
+
+    mod props {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// Cells from a small alphabet, so many rows share a key.
+        const EMAIL: &str = "[ \t]?([aAkK\u{212a}\u{e9}\u{c9}\u{130}.]{1,3}@[xX]\\.(io|IO|c)|[aA]{1,20}@xX\\.IO)[ ]?|[ ]{0,2}";
+
+        /// Rows numbered 2.. in a shuffled order.
+        fn shuffled(cells: Vec<Vec<String>>) -> impl Strategy<Value = Vec<SourceRow>> {
+            let rows: Vec<SourceRow> = cells
+                .iter()
+                .enumerate()
+                .map(|(i, cells)| {
+                    let cells: Vec<&str> = cells.iter().map(String::as_str).collect();
+                    row(i as u32 + 2, &cells)
+                })
+                .collect();
+            Just(rows).prop_shuffle()
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(500))]
+            #[test]
+            fn email_keys_match_normalize_then_compare(
+                rows in prop::collection::vec(
+                    EMAIL.prop_map(|email| vec![email, "A".into(), "B".into(), "Active".into()]),
+                    0..40,
+                )
+                .prop_flat_map(shuffled),
+            ) {
+                let plan = employees();
+                prop_assert_eq!(find_duplicates(&plan, &rows), plain_duplicates(&plan, &rows));
+            }
+
+            #[test]
+            fn two_field_keys_match_normalize_then_compare(
+                rows in prop::collection::vec(
+                    (" ?[cC][12] ?|", EMAIL)
+                        .prop_map(|(course, email)| vec![course, email, String::new()]),
+                    0..40,
+                )
+                .prop_flat_map(shuffled),
+            ) {
+                let plan = enrollments();
+                prop_assert_eq!(find_duplicates(&plan, &rows), plain_duplicates(&plan, &rows));
+            }
+        }
     }
 }

@@ -153,7 +153,8 @@ impl SharedCells {
         CellSpan { count, ..span }
     }
 
-    /// The buffer, ready to hand out the rows' cells.
+    /// The buffer, ready to hand out the rows' cells. Parsing fills a
+    /// [`CellBuffer`] directly; only tests build one this way.
     #[cfg(test)]
     pub(crate) fn finish(self) -> CellBuffer {
         CellBuffer(Arc::new(self.store))

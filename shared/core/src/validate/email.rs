@@ -10,133 +10,199 @@ use std::borrow::Cow;
 /// Borrowed from `raw` when it is already lower-case.
 pub fn normalize_email(raw: &str) -> Result<Cow<'_, str>, Rejection> {
     let value = trim(raw);
-    if is_valid_email(value) {
-        // ASCII lower-casing is the same and skips the Unicode tables.
-        Ok(if !value.is_ascii() {
-            Cow::Owned(value.to_lowercase())
-        } else if value.bytes().any(|b| b.is_ascii_uppercase()) {
-            Cow::Owned(value.to_ascii_lowercase())
-        } else {
-            Cow::Borrowed(value)
-        })
-    } else {
-        Err(Rejection::new(
+    match email_case(value) {
+        Some(EmailCase::Lower) => Ok(Cow::Borrowed(value)),
+        // ASCII lower-casing gives the same and skips the Unicode tables.
+        Some(EmailCase::AsciiUpper) => Ok(Cow::Owned(value.to_ascii_lowercase())),
+        Some(EmailCase::Unicode) => Ok(Cow::Owned(value.to_lowercase())),
+        None => Err(Rejection::new(
             ErrorCode::InvalidEmail,
             format!(
                 "{} is not a valid email address: it needs a name, an @ and a domain \
                  like name@example.com",
                 quoted(value)
             ),
-        ))
+        )),
     }
 }
 
 /// One `@`; a local part without spaces; a domain of at least two labels of
 /// letters, digits and inner hyphens; a top-level domain of 2+ letters.
-///
-/// Checked byte by byte: this runs twice for every email cell (duplicate
-/// keys, then validation), and substring searches cost more than the scan.
 pub fn is_valid_email(value: &str) -> bool {
-    let Some(at) = value.bytes().position(|b| b == b'@') else {
+    email_case(value).is_some()
+}
+
+/// What lower-casing a valid address takes: callers that only compare
+/// addresses (duplicate keys) can then skip building the lower-case copy.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum EmailCase {
+    /// Already lower-case.
+    Lower,
+    /// ASCII with capitals: ASCII lower-casing normalizes it.
+    AsciiUpper,
+    /// Not ASCII: only Unicode lower-casing normalizes it.
+    Unicode,
+}
+
+/// `None` when `value` is not a valid address ([`is_valid_email`]).
+///
+/// One pass of a state machine, a table step per byte with no decision:
+/// this runs for every email cell twice (duplicate keys, then validation),
+/// and a search and a scan per rule cost more.
+pub(crate) fn email_case(value: &str) -> Option<EmailCase> {
+    let bytes = value.as_bytes();
+    let (state, flags) = bytes
+        .iter()
+        .fold((LOCAL_START, 0u16), |(state, flags), &b| {
+            let entry = CLASSES[usize::from(b)];
+            // The entry's low byte is the class.
+            (NEXT[usize::from(state | entry as u8)], flags | entry)
+        });
+    if state != TOP_LEVEL || (bytes.len() > LENGTHS_HOLD_UP_TO && !lengths_hold(bytes)) {
+        return None;
+    }
+    if flags & NON_ASCII != 0 {
+        // Non-ASCII whitespace and controls (U+0085, U+00A0, U+2028…) need
+        // the character tables.
+        let (local, _) = value.split_once('@')?;
+        if local.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return None;
+        }
+        return Some(EmailCase::Unicode);
+    }
+    Some(if flags & UPPER != 0 {
+        EmailCase::AsciiUpper
+    } else {
+        EmailCase::Lower
+    })
+}
+
+// The longest local part and label.
+const MAX_LOCAL: usize = 64;
+const MAX_LABEL: usize = 63;
+
+/// Besides a label, an address the state machine accepts has at least 4
+/// bytes (`a@` and `.b` or `b.`); besides its local part, at least 5
+/// (`@a.bc`). So up to this length neither can be too long.
+const LENGTHS_HOLD_UP_TO: usize = MAX_LABEL + 4;
+
+/// At most 64 bytes before the `@`, and at most 63 in each label.
+fn lengths_hold(bytes: &[u8]) -> bool {
+    let Some(at) = bytes.iter().position(|&b| b == b'@') else {
         return false;
     };
-    let (local, domain) = (&value[..at], &value.as_bytes()[at + 1..]);
-    local_part_is_valid(local) && domain_is_valid(domain)
+    at <= MAX_LOCAL
+        && bytes[at + 1..]
+            .split(|&b| b == b'.')
+            .all(|label| label.len() <= MAX_LABEL)
 }
 
-/// At most 64 bytes; no whitespace, control characters or `" , ; < >`;
-/// dots only between other characters, never two in a row.
-fn local_part_is_valid(local: &str) -> bool {
-    let bytes = local.as_bytes();
-    if bytes.is_empty() || bytes.len() > 64 || bytes[0] == b'.' || bytes[bytes.len() - 1] == b'.' {
-        return false;
-    }
-    let mut previous = 0u8;
-    let mut ascii = true;
-    for &b in bytes {
-        if (b == b'.' && previous == b'.') || REFUSED_IN_LOCAL[usize::from(b)] {
-            return false;
-        }
-        ascii &= b.is_ascii();
-        previous = b;
-    }
-    // Non-ASCII whitespace and controls (U+0085, U+00A0, U+2028…) need
-    // the character tables.
-    ascii || !local.chars().any(|c| c.is_whitespace() || c.is_control())
-}
+// Byte classes: what the state machine steps on.
+const LETTER: u8 = 0;
+const DIGIT: u8 = 1;
+const HYPHEN: u8 = 2;
+const DOT: u8 = 3;
+const AT: u8 = 4;
+/// Allowed in a local part only: other printable ASCII, and non-ASCII.
+const OTHER: u8 = 5;
+/// Allowed nowhere: controls, the space (ASCII whitespace is all at or
+/// below it), DEL and `" , ; < >`.
+const REFUSED: u8 = 6;
 
-/// ASCII bytes refused in a local part: controls, the space (ASCII
-/// whitespace is all at or below it), DEL and `" , ; < >`.
-static REFUSED_IN_LOCAL: [bool; 256] = {
-    let mut table = [false; 256];
+// Flags gathered over the whole address, above the class's byte.
+const UPPER: u16 = 0x100;
+const NON_ASCII: u16 = 0x200;
+
+/// Each byte's class, with its flags above it: one two-byte load per byte
+/// (loading class and flags apart measured slower).
+static CLASSES: [u16; 256] = {
+    let mut table = [0; 256];
     let mut b = 0;
-    while b <= b' ' as usize {
-        table[b] = true;
+    while b < 256 {
+        let (class, flags) = match b as u8 {
+            b'a'..=b'z' => (LETTER, 0),
+            b'A'..=b'Z' => (LETTER, UPPER),
+            b'0'..=b'9' => (DIGIT, 0),
+            b'-' => (HYPHEN, 0),
+            b'.' => (DOT, 0),
+            b'@' => (AT, 0),
+            0..=b' ' | 0x7F | b'"' | b',' | b';' | b'<' | b'>' => (REFUSED, 0),
+            0x80.. => (OTHER, NON_ASCII),
+            _ => (OTHER, 0),
+        };
+        table[b] = class as u16 | flags;
         b += 1;
     }
-    table[0x7F] = true;
-    table[b'"' as usize] = true;
-    table[b',' as usize] = true;
-    table[b';' as usize] = true;
-    table[b'<' as usize] = true;
-    table[b'>' as usize] = true;
     table
 };
 
-/// Labels of ASCII letters, digits and inner hyphens (so no second `@`),
-/// each 1 to 63 bytes; at least two; the last one 2+ letters.
-fn domain_is_valid(domain: &[u8]) -> bool {
-    let mut dots = 0usize;
-    let mut label_len = 0usize;
-    let mut label_alphabetic = true;
-    let mut previous_hyphen = false;
-    for &b in domain {
-        match DOMAIN_BYTES[usize::from(b)] {
-            DomainByte::Letter => {}
-            DomainByte::Digit => label_alphabetic = false,
-            DomainByte::Hyphen if label_len > 0 => label_alphabetic = false,
-            DomainByte::Dot if label_len > 0 && !previous_hyphen && label_len <= 63 => {
-                dots += 1;
-                label_len = 0;
-                label_alphabetic = true;
-                previous_hyphen = false;
-                continue;
-            }
-            _ => return false,
-        }
-        label_len += 1;
-        previous_hyphen = b == b'-';
-    }
-    // The top-level label: all letters, so it cannot end with a hyphen.
-    dots > 0 && (2..=63).contains(&label_len) && label_alphabetic
-}
+// States, as multiples of 8 so that `state | class` indexes `NEXT`.
+/// Refused: no step leads out.
+const DEAD: u8 = 0;
+const LOCAL_START: u8 = 8;
+/// In the local part, after a byte that is not a dot.
+const LOCAL: u8 = 16;
+const LOCAL_DOT: u8 = 24;
+/// The first label of the domain: empty, ending with a letter or digit,
+/// ending with a hyphen.
+const FIRST_START: u8 = 32;
+const FIRST_ALNUM: u8 = 40;
+const FIRST_HYPHEN: u8 = 48;
+/// A later label: empty, one letter, two or more letters only (a valid
+/// top-level domain: the state that accepts), with a digit or hyphen and
+/// ending with a letter or digit, ending with a hyphen.
+const LABEL_START: u8 = 56;
+const LABEL_LETTER: u8 = 64;
+const TOP_LEVEL: u8 = 72;
+const LABEL_ALNUM: u8 = 80;
+const LABEL_HYPHEN: u8 = 88;
 
-#[derive(Clone, Copy)]
-enum DomainByte {
-    Letter,
-    Digit,
-    Hyphen,
-    Dot,
-    Refused,
-}
-
-/// What each byte is to a domain: one lookup per byte instead of a chain
-/// of range tests.
-static DOMAIN_BYTES: [DomainByte; 256] = {
-    let mut table = [DomainByte::Refused; 256];
-    let mut b = 0;
-    while b < 256 {
-        let c = b as u8;
-        if c.is_ascii_alphabetic() {
-            table[b] = DomainByte::Letter;
-        } else if c.is_ascii_digit() {
-            table[b] = DomainByte::Digit;
+/// `NEXT[state | class]`: the state after a byte of that class. A dot or
+/// `@` ending an empty part, a hyphen starting or ending a label and two
+/// dots in a row all lead to [`DEAD`].
+static NEXT: [u8; 256] = {
+    const LOCAL_BYTES: &[u8] = &[LETTER, DIGIT, HYPHEN, OTHER];
+    const ALNUM: &[u8] = &[LETTER, DIGIT];
+    let steps: &[(u8, &[u8], u8)] = &[
+        (LOCAL_START, LOCAL_BYTES, LOCAL),
+        (LOCAL, LOCAL_BYTES, LOCAL),
+        (LOCAL, &[DOT], LOCAL_DOT),
+        (LOCAL, &[AT], FIRST_START),
+        (LOCAL_DOT, LOCAL_BYTES, LOCAL),
+        (FIRST_START, ALNUM, FIRST_ALNUM),
+        (FIRST_ALNUM, ALNUM, FIRST_ALNUM),
+        (FIRST_ALNUM, &[HYPHEN], FIRST_HYPHEN),
+        (FIRST_ALNUM, &[DOT], LABEL_START),
+        (FIRST_HYPHEN, ALNUM, FIRST_ALNUM),
+        (FIRST_HYPHEN, &[HYPHEN], FIRST_HYPHEN),
+        (LABEL_START, &[LETTER], LABEL_LETTER),
+        (LABEL_START, &[DIGIT], LABEL_ALNUM),
+        (LABEL_LETTER, &[LETTER], TOP_LEVEL),
+        (LABEL_LETTER, &[DIGIT], LABEL_ALNUM),
+        (LABEL_LETTER, &[HYPHEN], LABEL_HYPHEN),
+        (LABEL_LETTER, &[DOT], LABEL_START),
+        (TOP_LEVEL, &[LETTER], TOP_LEVEL),
+        (TOP_LEVEL, &[DIGIT], LABEL_ALNUM),
+        (TOP_LEVEL, &[HYPHEN], LABEL_HYPHEN),
+        (TOP_LEVEL, &[DOT], LABEL_START),
+        (LABEL_ALNUM, ALNUM, LABEL_ALNUM),
+        (LABEL_ALNUM, &[HYPHEN], LABEL_HYPHEN),
+        (LABEL_ALNUM, &[DOT], LABEL_START),
+        (LABEL_HYPHEN, ALNUM, LABEL_ALNUM),
+        (LABEL_HYPHEN, &[HYPHEN], LABEL_HYPHEN),
+    ];
+    let mut next = [DEAD; 256];
+    let mut i = 0;
+    while i < steps.len() {
+        let (from, classes, to) = steps[i];
+        let mut j = 0;
+        while j < classes.len() {
+            next[(from | classes[j]) as usize] = to;
+            j += 1;
         }
-        b += 1;
+        i += 1;
     }
-    table[b'-' as usize] = DomainByte::Hyphen;
-    table[b'.' as usize] = DomainByte::Dot;
-    table
+    next
 };
 
 #[cfg(test)]
@@ -177,8 +243,8 @@ mod tests {
         }
     }
 
-    /// The check as first written, with substring searches: the byte scan
-    /// must agree with it on every input.
+    /// The check as first written, with substring searches: the state
+    /// machine must agree with it on every input.
     fn reference(value: &str) -> bool {
         let Some((local, domain)) = value.split_once('@') else {
             return false;
@@ -259,7 +325,7 @@ mod tests {
         proptest! {
             #![proptest_config(ProptestConfig::with_cases(2_000))]
             #[test]
-            fn the_byte_scan_agrees_with_the_reference(
+            fn the_state_machine_agrees_with_the_reference(
                 value in "[a-zA-Z0-9.@ \\-_\"<>,;é\u{a0}\u{85}\t]{0,20}(@[a-z0-9.-]{0,12})?",
             ) {
                 prop_assert_eq!(is_valid_email(&value), reference(&value));
@@ -268,6 +334,42 @@ mod tests {
             #[test]
             fn any_text_agrees_with_the_reference(value in "\\PC{0,30}") {
                 prop_assert_eq!(is_valid_email(&value), reference(&value));
+            }
+
+            #[test]
+            fn address_characters_agree_with_the_reference(
+                value in "[a-zA-Z0-9.@_+ -]{0,40}",
+            ) {
+                prop_assert_eq!(is_valid_email(&value), reference(&value));
+            }
+
+            #[test]
+            fn longer_text_agrees_with_the_reference(value in "\\PC{0,40}") {
+                prop_assert_eq!(is_valid_email(&value), reference(&value));
+            }
+
+            #[test]
+            fn address_shapes_agree_with_the_reference(
+                value in "[a-zA-Z0-9._+\u{e9}\u{c9}\u{a0}-]{0,12}@([a-zA-Z0-9-]{0,6}\\.){0,3}[a-zA-Z0-9-]{0,4}",
+            ) {
+                prop_assert_eq!(is_valid_email(&value), reference(&value));
+            }
+
+            #[test]
+            fn lengths_near_the_limits_agree_with_the_reference(
+                value in "[a-z.]{55,66}@[a-z]{1,3}\\.[a-z]{2,3}|a@[a-z-]{58,66}\\.[a-z]{2,3}|a@b\\.[a-z]{58,66}",
+            ) {
+                prop_assert_eq!(is_valid_email(&value), reference(&value));
+            }
+
+            #[test]
+            fn normalizing_trims_and_lower_cases_valid_addresses(
+                value in "[ \t]?[a-zA-Z.\u{e9}\u{c9}\u{212a}\u{130}]{1,8}@[a-zA-Z]{1,4}\\.[a-zA-Z]{2,3}[ ]?",
+            ) {
+                let trimmed = value.trim();
+                let expected = reference(trimmed).then(|| trimmed.to_lowercase());
+                let normalized = normalize_email(&value).ok().map(Cow::into_owned);
+                prop_assert_eq!(normalized, expected);
             }
         }
     }

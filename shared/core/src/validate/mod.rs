@@ -15,6 +15,7 @@ mod values;
 
 pub use choice::{normalize_boolean, normalize_choice};
 pub use date::{normalize_date, numeric_parts, DateRule, NumericDate};
+pub(crate) use email::{email_case, EmailCase};
 pub use email::{is_valid_email, normalize_email};
 pub use ids::{normalize_dea, normalize_npi};
 pub use phone::normalize_phone;
