@@ -324,6 +324,7 @@ pub struct SourceRow {
 
 impl SourceRow {
     /// The cell at `column`, or `""` for a short (ragged) row.
+    #[inline]
     pub fn cell(&self, column: usize) -> &str {
         self.cells.get(column).unwrap_or("")
     }
