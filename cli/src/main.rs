@@ -12,6 +12,11 @@ use client::{Api, ApiArgs};
 use dic_core::Entity;
 use std::process::ExitCode;
 
+/// The allocator the splitter and row-processor functions use, for the
+/// same handlers run by `dic dev`.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(version, about = "Data Import Center: local stack and API client")]
 struct Cli {

@@ -3,6 +3,7 @@
 //! [`ChunkMessage`] is the one message type the splitter sends and the row
 //! processor reads, defined once here so the two cannot drift apart.
 
+use crate::bytescan::any_byte;
 use crate::plan::ImportPlan;
 use crate::row::{Cells, RowNumber, SourceRow};
 use serde::ser::{SerializeStruct, Serializer};
@@ -269,19 +270,8 @@ fn write_row(out: &mut String, row: &ChunkRow) {
 }
 
 /// `n` in decimal, without going through `fmt`.
-fn push_u32(out: &mut String, mut n: u32) {
-    let mut buf = [0u8; 10];
-    let mut start = buf.len();
-    loop {
-        start -= 1;
-        // A remainder below ten: the cast cannot truncate.
-        buf[start] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    out.extend(buf[start..].iter().map(|&d| char::from(d)));
+fn push_u32(out: &mut String, n: u32) {
+    out.push_str(itoa::Buffer::new().format(n));
 }
 
 /// `text` escaped as serde_json escapes strings, the runs between escapes
@@ -336,12 +326,7 @@ fn json_escape_extra(text: &[u8]) -> usize {
 
 /// Whether serde_json would escape any byte of `text`.
 fn needs_escape(text: &[u8]) -> bool {
-    // Branch-free in byte-wide lanes, 128 bytes at a time, so it vectorizes.
-    text.chunks(128).any(|chunk| {
-        chunk.iter().fold(0u8, |n, &b| {
-            n | u8::from((b < 0x20) | (b == b'"') | (b == b'\\'))
-        }) != 0
-    })
+    any_byte(text, |b| (b < 0x20) | (b == b'"') | (b == b'\\'))
 }
 
 /// Extra bytes serde_json's escape of each byte adds.

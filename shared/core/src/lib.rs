@@ -10,6 +10,7 @@
 //! → [`xlsx_out`] for the rows that failed. [`prepare`] strings the
 //! splitter's half together.
 
+mod bytescan;
 pub mod catalog;
 pub mod checksum;
 pub mod chunk;

@@ -28,18 +28,19 @@ pub fn normalize_phone(raw: &str) -> Result<Cow<'_, str>, Rejection> {
         Some(rest) => (true, rest),
         None => (false, value),
     };
-    let mut digits = [0u8; MAX_DIGITS];
-    let mut len = 0;
+    // The result is built as the digits are read: a `+` and the digits,
+    // every one ASCII, pushed without a second pass or a UTF-8 check.
+    let mut e164 = String::with_capacity(2 + MAX_DIGITS);
+    e164.push('+');
     // Bytes, not characters: every accepted one is ASCII, and a byte of a
     // multi-byte character is refused just as the character would be.
     for b in rest.bytes() {
         match b {
             b'0'..=b'9' => {
-                if len == MAX_DIGITS {
+                if e164.len() > MAX_DIGITS {
                     return Err(invalid(value, "it has more than 15 digits"));
                 }
-                digits[len] = b;
-                len += 1;
+                e164.push(char::from(b));
             }
             b' ' | b'.' | b'-' | b'(' | b')' => {}
             _ => {
@@ -50,21 +51,15 @@ pub fn normalize_phone(raw: &str) -> Result<Cow<'_, str>, Rejection> {
             }
         }
     }
-    let digits = &digits[..len];
-    // The digits are ASCII: build the result without formatting machinery.
-    let e164 = |prefix: &str, d: &[u8]| {
-        let mut out = String::with_capacity(prefix.len() + d.len());
-        out.push_str(prefix);
-        out.push_str(std::str::from_utf8(d).expect("only ASCII digits are collected"));
-        out
-    };
+    let digits = &e164.as_bytes()[1..];
+    let len = digits.len();
     if international {
         if (8..=MAX_DIGITS).contains(&len) && digits[0] != b'0' {
             // Nothing but the digits after the `+`: already E.164.
             return Ok(if len == rest.len() {
                 Cow::Borrowed(value)
             } else {
-                Cow::Owned(e164("+", digits))
+                Cow::Owned(e164)
             });
         }
         return Err(invalid(
@@ -89,7 +84,11 @@ pub fn normalize_phone(raw: &str) -> Result<Cow<'_, str>, Rejection> {
             "a US area code and exchange cannot start with 0 or 1",
         ));
     }
-    Ok(Cow::Owned(e164("+1", national)))
+    // Ten national digits get the country code; eleven already start with it.
+    if len == 10 {
+        e164.insert(1, '1');
+    }
+    Ok(Cow::Owned(e164))
 }
 
 fn invalid(value: &str, why: &str) -> Rejection {
