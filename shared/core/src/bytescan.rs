@@ -27,6 +27,16 @@ pub(crate) fn any_byte(text: &[u8], hit: impl Fn(u8) -> bool) -> bool {
     !blocks.remainder().is_empty() && block_hits(&text[text.len() - BLOCK..])
 }
 
+/// No byte that a row's JSON must escape (controls, `"`, `\\`) nor that
+/// may start a control character (DEL, and the 0xC2 of the C1 controls):
+/// parsing asks once per row, so that chunking, sending and validating it
+/// can skip their own scans.
+pub(crate) fn is_plain(text: &[u8]) -> bool {
+    !any_byte(text, |b| {
+        (b < 0x20) | (b == b'"') | (b == b'\\') | (b == 0x7F) | (b == 0xC2)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -44,6 +54,21 @@ mod tests {
                     assert!(any_byte(&text, hit), "{len} {at}");
                 }
             }
+        }
+    }
+
+    #[test]
+    fn plain_text_has_no_escape_nor_control_byte() {
+        assert!(is_plain(b"Ann,O'Neil Smith-Jones 2024-01-05 caf\xc3\xa9"));
+        for odd in [
+            "a\"b",
+            "a\\b",
+            "tab\there",
+            "del\u{7f}",
+            "c1\u{85}",
+            "nul\0",
+        ] {
+            assert!(!is_plain(odd.as_bytes()), "{odd:?}");
         }
     }
 }

@@ -226,8 +226,14 @@ fn row_json_len(row: &ChunkRow) -> usize {
     len += 2 * cells + cells.saturating_sub(1);
     // The cells lie end to end in one buffer: their text and escapes are
     // counted in one pass over the row rather than one per short cell.
-    let text = row.row.cells.as_text().as_bytes();
-    len = len.saturating_add(text.len() + json_escape_extra(text));
+    let cells = &row.row.cells;
+    let text = cells.as_text().as_bytes();
+    let escapes = if cells.is_plain() {
+        0
+    } else {
+        json_escape_extra(text)
+    };
+    len = len.saturating_add(text.len() + escapes);
     if let Some(first) = row.duplicate_of {
         len += r#","duplicate_of":"#.len() + digits(first.0);
     }
@@ -240,9 +246,9 @@ fn write_row(out: &mut String, row: &ChunkRow) {
     push_u32(out, row.row.number.0);
     out.push_str(r#","cells":["#);
     let cells = &row.row.cells;
-    // One scan over the row's text spares the rows without escapes (most
-    // of them) a scan per cell.
-    let plain = !needs_escape(cells.as_text().as_bytes());
+    // Parsing found most rows plain; a row that is not is scanned once
+    // rather than cell by cell.
+    let plain = cells.is_plain() || !needs_escape(cells.as_text().as_bytes());
     let mut cells = cells.iter();
     if let Some(first) = cells.next() {
         out.push('"');

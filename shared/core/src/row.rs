@@ -1,5 +1,6 @@
 //! A row as read from the admin's file.
 
+use crate::bytescan::is_plain;
 use serde::de::{Deserializer, SeqAccess, Visitor};
 use serde::ser::{SerializeSeq, Serializer};
 use serde::{Deserialize, Serialize};
@@ -50,6 +51,9 @@ pub(crate) struct CellSpan {
     count: usize,
     /// Byte where the first cell starts.
     start: usize,
+    /// The cells hold no byte a JSON escape or a control-character check
+    /// cares about ([`is_plain`]); false when unknown.
+    plain: bool,
 }
 
 impl Cells {
@@ -88,6 +92,13 @@ impl Cells {
         }
     }
 
+    /// No cell holds a byte that JSON escapes or that may start a control
+    /// character: what callers' own scans of [`Cells::as_text`] would tell.
+    #[inline]
+    pub(crate) fn is_plain(&self) -> bool {
+        self.span.plain
+    }
+
     /// Every cell's text end to end, without separators.
     #[inline]
     pub fn as_text(&self) -> &str {
@@ -105,6 +116,7 @@ impl Cells {
             {
                 store.text.push_str(cell);
                 store.ends.push(store.text.len());
+                self.span.plain = (span.count == 0 || span.plain) && is_plain(cell.as_bytes());
                 self.span.count += 1;
             }
             _ => *self = self.iter().chain(std::iter::once(cell)).collect(),
@@ -143,6 +155,7 @@ impl SharedCells {
             first: store.ends.len(),
             count: 0,
             start: store.text.len(),
+            plain: false,
         };
         let mut count = 0;
         for cell in cells {
@@ -150,7 +163,12 @@ impl SharedCells {
             store.ends.push(store.text.len());
             count += 1;
         }
-        CellSpan { count, ..span }
+        let plain = is_plain(&store.text.as_bytes()[span.start..]);
+        CellSpan {
+            count,
+            plain,
+            ..span
+        }
     }
 
     /// The buffer, ready to hand out the rows' cells. Parsing fills a
@@ -171,12 +189,14 @@ impl CellBuffer {
 
 impl CellSpan {
     /// The `count` cells whose ends start at index `first` in the ends, the
-    /// first cell starting at byte `start`.
-    pub(crate) fn new(first: usize, count: usize, start: usize) -> CellSpan {
+    /// first cell starting at byte `start`; `plain` as [`is_plain`] says of
+    /// their text.
+    pub(crate) fn new(first: usize, count: usize, start: usize, plain: bool) -> CellSpan {
         CellSpan {
             first,
             count,
             start,
+            plain,
         }
     }
 }

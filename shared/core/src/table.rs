@@ -1,5 +1,6 @@
 //! Text to rows: headers plus numbered rows, whatever the dialect.
 
+use crate::bytescan::is_plain;
 use crate::dialect::Delimiter;
 use crate::file_error::FileError;
 use crate::headers::Headers;
@@ -118,7 +119,8 @@ fn parse_records(
             written = record_start;
             continue;
         }
-        let span = CellSpan::new(first_end, ends.len() - first_end, record_start);
+        let plain = is_plain(record);
+        let span = CellSpan::new(first_end, ends.len() - first_end, record_start, plain);
         spans.push((RowNumber(row_number), span));
     }
     let headers = headers.ok_or(FileError::NoHeader)?;

@@ -395,8 +395,9 @@ impl<'p> Validator<'p> {
         let mut key_at: SmallVec<[Option<usize>; 2]> = SmallVec::from_elem(None, self.key.len());
         let mut blanks = Vec::new();
         let cell_errors = errors.len();
-        // One scan of the row's text, vectorized, rather than one per cell.
-        let clean = !text::may_hold_control(row.cells.as_text());
+        // Parsing scanned the row once; only a row with an odd byte is
+        // scanned again here, and then once, not once per cell.
+        let clean = row.cells.is_plain() || !text::may_hold_control(row.cells.as_text());
         for (index, rule) in self.columns.iter().enumerate() {
             // A short row's missing cells are reported once, as missing_cells.
             let Some(raw) = row.cells.get(rule.column) else {
