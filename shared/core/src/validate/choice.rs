@@ -5,6 +5,7 @@ use super::{loose_eq, quoted, trim, Rejection};
 use crate::catalog::EnumValue;
 use crate::validate::ErrorCode;
 use std::borrow::Cow;
+use std::sync::{Mutex, PoisonError};
 
 /// Matches the canonical value or a synonym, ignoring case and whitespace.
 ///
@@ -39,6 +40,23 @@ impl Choices {
             values,
             table: LooseTable::new(names, false),
         }
+    }
+
+    /// The choices of `values`, built on first use and kept: every chunk's
+    /// validator needs the same few enums, and building their tables per
+    /// chunk cost more than looking up its rows' cells. The catalog's enums
+    /// are few, so what is kept stays small.
+    pub(crate) fn shared(values: &'static [EnumValue]) -> &'static Choices {
+        static BUILT: Mutex<Vec<&'static Choices>> = Mutex::new(Vec::new());
+        // A panic elsewhere cannot leave the list half-written: pushing a
+        // reference is the only change made under the lock.
+        let mut built = BUILT.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(found) = built.iter().find(|c| std::ptr::eq(c.values, values)) {
+            return found;
+        }
+        let choices: &'static Choices = Box::leak(Box::new(Choices::new(values)));
+        built.push(choices);
+        choices
     }
 
     /// What [`normalize_choice`] answers for these values.
@@ -141,7 +159,9 @@ mod tests {
                 _ => None,
             });
         for values in std::iter::once(STATUS).chain(catalog) {
-            let choices = Choices::new(values);
+            let choices = Choices::shared(values);
+            // Kept: asking again gives the same table.
+            assert!(std::ptr::eq(choices, Choices::shared(values)));
             let names = values
                 .iter()
                 .flat_map(|v| std::iter::once(v.value).chain(v.synonyms.iter().copied()));

@@ -16,6 +16,10 @@ pub(crate) struct LooseTable<T> {
     /// Folded name → index in `entries`: one hash and one comparison per
     /// lookup, where a binary search compared several names.
     index: foldhash::HashMap<Box<[u8]>, usize>,
+    /// Each name exactly as listed → what its folded form finds: most cells
+    /// hold a name as the list spells it (`Active`, `CA`), and one hash of
+    /// the cell answers them without folding it first.
+    exact: foldhash::HashMap<Box<[u8]>, T>,
     ignore_dots: bool,
     /// The longest folded name: a value folding longer matches nothing.
     longest: usize,
@@ -29,9 +33,10 @@ impl<T: Copy> LooseTable<T> {
         names: impl IntoIterator<Item = (&'n str, T)>,
         ignore_dots: bool,
     ) -> Self {
+        let names: Vec<(&str, T)> = names.into_iter().collect();
         let mut entries: Vec<(Box<[u8]>, T)> = names
-            .into_iter()
-            .map(|(name, target)| {
+            .iter()
+            .map(|&(name, target)| {
                 let mut folded = Vec::with_capacity(name.len());
                 fold(name, ignore_dots, |bytes| {
                     folded.extend_from_slice(bytes);
@@ -54,16 +59,33 @@ impl<T: Copy> LooseTable<T> {
             .enumerate()
             .map(|(i, (folded, _))| (folded.clone(), i))
             .collect();
-        LooseTable {
+        let mut table = LooseTable {
             entries,
             index,
+            exact: foldhash::HashMap::default(),
             ignore_dots,
             longest,
-        }
+        };
+        table.exact = names
+            .iter()
+            .filter_map(|&(name, _)| {
+                let found = table.folded_get(name)?;
+                Some((Box::from(name.as_bytes()), found))
+            })
+            .collect();
+        table
     }
 
     /// What the first name loosely equal to `value` stands for.
     pub(crate) fn get(&self, value: &str) -> Option<T> {
+        if let Some(&found) = self.exact.get(value.as_bytes()) {
+            return Some(found);
+        }
+        self.folded_get(value)
+    }
+
+    /// [`LooseTable::get`] by folding `value` first.
+    fn folded_get(&self, value: &str) -> Option<T> {
         if self.longest > STACK_FOLD {
             let mut folded = Vec::with_capacity(value.len());
             fold(value, self.ignore_dots, |bytes| {

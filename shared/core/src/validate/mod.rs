@@ -278,7 +278,7 @@ struct ColumnRule<'p> {
     date: DateRule,
     id_width: Option<u8>,
     /// For enum fields: the values and synonyms, folded for lookups.
-    choices: Option<Choices>,
+    choices: Option<&'static Choices>,
 }
 
 impl ColumnRule<'_> {
@@ -337,7 +337,7 @@ impl<'p> Validator<'p> {
                     date: date_rule(plan.settings.date_format, planned.date_order),
                     id_width: planned.id_width,
                     choices: match field.field_type {
-                        FieldType::Enum(values) => Some(Choices::new(values)),
+                        FieldType::Enum(values) => Some(Choices::shared(values)),
                         _ => None,
                     },
                 })
