@@ -275,29 +275,39 @@ struct ColumnRule<'p> {
     column: usize,
     header: &'p str,
     field: &'static Field,
-    date: DateRule,
+    kind: CellKind,
     id_width: Option<u8>,
-    /// For enum fields: the values and synonyms, folded for lookups.
-    choices: Option<&'static Choices>,
+    /// Where the field stands among the mapped key fields, when it is one.
+    key_slot: Option<usize>,
+}
+
+/// How a column's cells are checked: the field type with what it needs
+/// looked up in advance, so each cell takes one branch.
+#[derive(Clone, Copy)]
+enum CellKind {
+    /// Text and identifiers: trimmed, within a length.
+    Text { max_len: usize, id: bool },
+    /// Enum fields: the values and synonyms, folded for lookups.
+    Choice(&'static Choices),
+    /// Every other type, with the column's date rule.
+    Other(FieldType, DateRule),
 }
 
 impl ColumnRule<'_> {
-    /// [`normalize`], with the column's prepared choices. `clean` says the
-    /// row holds no control character, so text needs no scan of its own.
-    fn normalize<'r>(&self, raw: &'r str, clean: bool) -> Result<Cow<'r, str>, Rejection> {
-        match (&self.choices, self.field.field_type) {
-            (Some(choices), _) => choices.normalize(raw),
-            (None, FieldType::Text { max_len } | FieldType::Id { max_len }) if clean => {
-                // Fewer bytes than the limit is fewer characters: no call,
-                // and no result passed through memory, for most cells.
-                let value = trim(raw);
-                if value.len() <= max_len {
-                    Ok(Cow::Borrowed(value))
-                } else {
-                    text::trimmed(raw, max_len).map(Cow::Borrowed)
-                }
+    /// [`normalize`] of a non-blank, trimmed cell, with the column's
+    /// prepared choices. `clean` says the row holds no control character,
+    /// so text needs no scan of its own.
+    #[inline]
+    fn normalize<'r>(&self, value: &'r str, clean: bool) -> Result<Cow<'r, str>, Rejection> {
+        match self.kind {
+            // Fewer bytes than the limit is fewer characters: no call, and
+            // no result passed through memory, for most cells.
+            CellKind::Text { max_len, .. } if clean && value.len() <= max_len => {
+                Ok(Cow::Borrowed(value))
             }
-            (None, field_type) => normalize(field_type, raw, self.date),
+            CellKind::Text { .. } => normalize(self.field.field_type, value, DateRule::Undecided),
+            CellKind::Other(field_type, rule) => normalize(field_type, value, rule),
+            CellKind::Choice(choices) => choices.normalize(value),
         }
     }
 
@@ -330,25 +340,34 @@ impl<'p> Validator<'p> {
             .iter()
             .filter_map(|planned| {
                 let field = plan.entity.field(&planned.field)?;
+                let kind = match field.field_type {
+                    FieldType::Text { max_len } => CellKind::Text { max_len, id: false },
+                    FieldType::Id { max_len } => CellKind::Text { max_len, id: true },
+                    FieldType::Enum(values) => CellKind::Choice(Choices::shared(values)),
+                    other => CellKind::Other(
+                        other,
+                        date_rule(plan.settings.date_format, planned.date_order),
+                    ),
+                };
                 Some(ColumnRule {
                     column: planned.column,
                     header: plan.headers.get(planned.column).map_or("", String::as_str),
                     field,
-                    date: date_rule(plan.settings.date_format, planned.date_order),
+                    kind,
                     id_width: planned.id_width,
-                    choices: match field.field_type {
-                        FieldType::Enum(values) => Some(Choices::shared(values)),
-                        _ => None,
-                    },
+                    key_slot: None,
                 })
             })
             .collect();
         columns.sort_by_key(|c| c.field.id);
-        let key = plan
+        let key: Vec<usize> = plan
             .entity
             .key_fields()
             .filter_map(|f| columns.iter().position(|c| c.field.id == f.id))
             .collect();
+        for (slot, &at) in key.iter().enumerate() {
+            columns[at].key_slot = Some(slot);
+        }
         Validator { plan, columns, key }
     }
 
@@ -398,12 +417,13 @@ impl<'p> Validator<'p> {
         // Parsing scanned the row once; only a row with an odd byte is
         // scanned again here, and then once, not once per cell.
         let clean = row.cells.is_plain() || !text::may_hold_control(row.cells.as_text());
-        for (index, rule) in self.columns.iter().enumerate() {
+        for rule in &self.columns {
             // A short row's missing cells are reported once, as missing_cells.
             let Some(raw) = row.cells.get(rule.column) else {
                 continue;
             };
-            if trim(raw).is_empty() {
+            let value = trim(raw);
+            if value.is_empty() {
                 if rule.field.mandatory {
                     errors.push(rule.issue(
                         ErrorCode::MissingValue,
@@ -415,15 +435,15 @@ impl<'p> Validator<'p> {
                 }
                 continue;
             }
-            match rule.normalize(raw, clean) {
+            match rule.normalize(value, clean) {
                 Ok(value) => {
-                    if let FieldType::Id { .. } = rule.field.field_type {
+                    if let CellKind::Text { id: true, .. } = rule.kind {
                         if let Some((code, message)) = id_warning(&value, rule.id_width) {
                             warnings.push(rule.issue(code, raw, message));
                         }
                     }
-                    if let Some(k) = self.key.iter().position(|&key| key == index) {
-                        key_at[k] = Some(values.len());
+                    if let Some(slot) = rule.key_slot {
+                        key_at[slot] = Some(values.len());
                     }
                     values.push((Cow::Borrowed(rule.field.id), value));
                 }
