@@ -9,7 +9,7 @@ use crate::file_error::{FileError, MAX_FILE_BYTES};
 use crate::headers::Headers;
 use crate::mapping::{suggest, Mapping, Suggestion};
 use crate::plan::{find_duplicates, ImportPlan};
-use crate::row::SourceRow;
+use crate::row::{RowNumber, SourceRow};
 use crate::table::{parse, Table};
 use crate::template::ImportSettings;
 use crate::xlsx_in::{looks_like_xlsx, read_xlsx};
@@ -98,7 +98,9 @@ pub fn split(
 ) -> Result<Vec<ChunkMessage>, FileError> {
     let mut plan = ImportPlan::new(entity, &table.headers, mapping, settings)?;
     plan.profile(&table.rows);
-    let duplicates = find_duplicates(&plan, &table.rows);
+    // Few rows are duplicates, but every row asks: a fast hash for that.
+    let duplicates: foldhash::HashMap<RowNumber, RowNumber> =
+        find_duplicates(&plan, &table.rows).into_iter().collect();
     let rows = table
         .rows
         .into_iter()
