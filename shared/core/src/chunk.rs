@@ -158,12 +158,9 @@ pub fn chunk_rows(
     company_id: &str,
     import_id: &str,
     plan: &ImportPlan,
-    rows: Vec<ChunkRow>,
+    rows: impl IntoIterator<Item = ChunkRow>,
     limits: ChunkLimits,
 ) -> Vec<ChunkMessage> {
-    if rows.is_empty() {
-        return Vec::new();
-    }
     let envelope = |chunk_index, chunk_count, rows| ChunkMessage {
         company_id: company_id.to_string(),
         import_id: import_id.to_string(),
@@ -175,8 +172,10 @@ pub fn chunk_rows(
     let envelope_bytes = json_len(&envelope(u32::MAX, u32::MAX, Vec::new()));
     let max_rows = limits.max_rows.max(1);
 
+    // Sized for a full chunk at once rather than grown row by row.
+    let group = || Vec::with_capacity(max_rows.min(MAX_CHUNK_ROWS));
     let mut groups: Vec<Vec<ChunkRow>> = Vec::new();
-    let mut current: Vec<ChunkRow> = Vec::new();
+    let mut current: Vec<ChunkRow> = group();
     let mut current_bytes = envelope_bytes;
     for row in rows {
         let row_bytes = row_json_len(&row);
@@ -187,13 +186,16 @@ pub fn chunk_rows(
                 .saturating_add(row_bytes)
                 <= limits.max_bytes;
         if !current.is_empty() && !fits {
-            groups.push(std::mem::take(&mut current));
+            groups.push(std::mem::replace(&mut current, group()));
             current_bytes = envelope_bytes;
         }
         current_bytes = current_bytes
             .saturating_add(usize::from(!current.is_empty()))
             .saturating_add(row_bytes);
         current.push(row);
+    }
+    if current.is_empty() {
+        return Vec::new();
     }
     groups.push(current);
 

@@ -102,24 +102,24 @@ impl ImportPlan {
 
     /// Settles column-wide facts from every row of the file.
     pub fn profile(&mut self, rows: &[SourceRow]) {
-        let entity = self.entity;
-        let format = self.settings.date_format;
-        for planned in &mut self.columns {
-            let Some(field) = entity.field(&planned.field) else {
-                continue;
-            };
-            let cells = rows.iter().map(|r| trim(r.cell(planned.column)));
-            match field.field_type {
-                FieldType::Date => {
-                    planned.date_order = match format {
-                        DateFormat::Auto => column_date_order(cells),
-                        explicit => template_order(explicit),
-                    }
-                }
-                FieldType::Id { .. } => planned.id_width = column_id_width(cells),
-                _ => {}
-            }
-        }
+        let mut stats = ColumnStats::new(self);
+        rows.iter().for_each(|row| stats.add(row));
+        stats.settle(self);
+    }
+
+    /// [`ImportPlan::profile`] and [`find_duplicates`] in one pass over the
+    /// rows, as the splitter needs both: each row's earlier row with the
+    /// same key, by the row's index in `rows`.
+    pub fn profile_and_find_duplicates(&mut self, rows: &[SourceRow]) -> Vec<Option<RowNumber>> {
+        let mut stats = ColumnStats::new(self);
+        let mut finder = DuplicateFinder::new(self, rows.len());
+        let mut first_rows = vec![None; rows.len()];
+        for_each_by_number(rows, |index, row| {
+            stats.add(row);
+            first_rows[index] = finder.first_of(row);
+        });
+        stats.settle(self);
+        first_rows
     }
 
     /// The normalized record key of a row (e.g. lower-cased email), or
@@ -205,21 +205,89 @@ fn template_order(format: DateFormat) -> Option<DateOrder> {
     }
 }
 
+/// What the date and ID columns' cells show, gathered row by row.
+struct ColumnStats {
+    /// Index in the plan's columns, the file's column, and the evidence.
+    columns: Vec<(usize, usize, Evidence)>,
+}
+
+enum Evidence {
+    Date(DateEvidence),
+    Id(Box<IdWidths>),
+}
+
+impl ColumnStats {
+    /// Only the columns whose cells can settle something: dates read by the
+    /// column (the template's format settles the rest) and identifiers.
+    fn new(plan: &ImportPlan) -> ColumnStats {
+        let auto_dates = plan.settings.date_format == DateFormat::Auto;
+        let columns = plan
+            .columns
+            .iter()
+            .enumerate()
+            .filter_map(|(at, planned)| {
+                let evidence = match plan.entity.field(&planned.field)?.field_type {
+                    FieldType::Date if auto_dates => Evidence::Date(DateEvidence::default()),
+                    FieldType::Id { .. } => Evidence::Id(Box::default()),
+                    _ => return None,
+                };
+                Some((at, planned.column, evidence))
+            })
+            .collect();
+        ColumnStats { columns }
+    }
+
+    fn add(&mut self, row: &SourceRow) {
+        for (_, column, evidence) in &mut self.columns {
+            let cell = trim(row.cell(*column));
+            match evidence {
+                Evidence::Date(dates) => dates.add(cell),
+                Evidence::Id(widths) => widths.add(cell),
+            }
+        }
+    }
+
+    fn settle(self, plan: &mut ImportPlan) {
+        let format = plan.settings.date_format;
+        let entity = plan.entity;
+        for planned in &mut plan.columns {
+            if let Some(FieldType::Date) = entity.field(&planned.field).map(|f| f.field_type) {
+                planned.date_order = template_order(format);
+            }
+        }
+        for (at, _, evidence) in self.columns {
+            let planned = &mut plan.columns[at];
+            match evidence {
+                Evidence::Date(dates) => planned.date_order = dates.order(),
+                Evidence::Id(widths) => planned.id_width = widths.width(),
+            }
+        }
+    }
+}
+
 /// A first part over 12 proves day first, a second part over 12 month
 /// first; with evidence of both kinds the column stays undecided, so its
 /// ambiguous values fail rather than being read one way by guess.
-fn column_date_order<'a>(cells: impl Iterator<Item = &'a str>) -> Option<DateOrder> {
-    let (mut day_first, mut month_first) = (false, false);
-    for cell in cells {
+#[derive(Default)]
+struct DateEvidence {
+    day_first: bool,
+    month_first: bool,
+}
+
+impl DateEvidence {
+    fn add(&mut self, cell: &str) {
         if let Some(parts) = numeric_parts(cell) {
-            day_first |= parts.first > 12 && parts.second <= 12;
-            month_first |= parts.second > 12 && parts.first <= 12;
+            self.day_first |= parts.first > 12 && parts.second <= 12;
+            self.month_first |= parts.second > 12 && parts.first <= 12;
         }
     }
-    match (day_first, month_first) {
-        (true, false) => Some(DateOrder::DayFirst),
-        (false, true) => Some(DateOrder::MonthFirst),
-        _ => None,
+
+    fn order(&self) -> Option<DateOrder> {
+        match (self.day_first, self.month_first) {
+            (true, false) => Some(DateOrder::DayFirst),
+            (false, true) => Some(DateOrder::MonthFirst),
+            _ => None,
+        }
     }
 }
 
@@ -227,29 +295,49 @@ fn column_date_order<'a>(cells: impl Iterator<Item = &'a str>) -> Option<DateOrd
 /// shorter ones are suspected of having lost leading zeros.
 const ID_WIDTH_SHARE: (usize, usize) = (4, 5);
 
-/// The width W when most values are W digits and some start with `0`,
-/// which shows the zeros are meaningful and were kept.
-fn column_id_width<'a>(cells: impl Iterator<Item = &'a str>) -> Option<u8> {
-    // Index = width; (values of that width, of which start with 0).
-    let mut by_width = [(0usize, 0usize); 65];
-    let mut non_blank = 0usize;
-    for cell in cells.filter(|c| !c.is_empty()) {
-        non_blank += 1;
-        if cell.len() < by_width.len() && cell.bytes().all(|b| b.is_ascii_digit()) {
-            let entry = &mut by_width[cell.len()];
+/// The widths of an ID column's all-digit values.
+struct IdWidths {
+    /// Index = width; (values of that width, of which start with 0).
+    by_width: [(usize, usize); 65],
+    non_blank: usize,
+}
+
+impl Default for IdWidths {
+    fn default() -> Self {
+        IdWidths {
+            by_width: [(0, 0); 65],
+            non_blank: 0,
+        }
+    }
+}
+
+impl IdWidths {
+    fn add(&mut self, cell: &str) {
+        if cell.is_empty() {
+            return;
+        }
+        self.non_blank += 1;
+        if cell.len() < self.by_width.len() && cell.bytes().all(|b| b.is_ascii_digit()) {
+            let entry = &mut self.by_width[cell.len()];
             entry.0 += 1;
             entry.1 += usize::from(cell.starts_with('0'));
         }
     }
-    let (width, &(count, zeros)) = by_width
-        .iter()
-        .enumerate()
-        .max_by_key(|(_, (count, _))| *count)?;
-    let (num, den) = ID_WIDTH_SHARE;
-    if count > 0 && zeros > 0 && count * den >= non_blank * num {
-        u8::try_from(width).ok()
-    } else {
-        None
+
+    /// The width W when most values are W digits and some start with `0`,
+    /// which shows the zeros are meaningful and were kept.
+    fn width(&self) -> Option<u8> {
+        let (width, &(count, zeros)) = self
+            .by_width
+            .iter()
+            .enumerate()
+            .max_by_key(|(_, (count, _))| *count)?;
+        let (num, den) = ID_WIDTH_SHARE;
+        if count > 0 && zeros > 0 && count * den >= self.non_blank * num {
+            u8::try_from(width).ok()
+        } else {
+            None
+        }
     }
 }
 
@@ -257,38 +345,57 @@ fn column_id_width<'a>(cells: impl Iterator<Item = &'a str>) -> Option<u8> {
 ///
 /// "Earlier" is by row number, not slice order, so the answer is the same
 /// whatever order the rows arrive in.
-pub fn find_duplicates<'r>(
-    plan: &ImportPlan,
-    rows: &'r [SourceRow],
-) -> HashMap<RowNumber, RowNumber> {
-    let reader = KeyReader::new(plan);
-    // A fast hash: this map holds every row's key. Its seed is random, and
-    // keys a file could choose to collide cost time here, not correctness.
-    let mut first: foldhash::HashMap<DuplicateKey<'r>, RowNumber> =
-        foldhash::HashMap::with_capacity(rows.len());
+pub fn find_duplicates(plan: &ImportPlan, rows: &[SourceRow]) -> HashMap<RowNumber, RowNumber> {
+    let mut finder = DuplicateFinder::new(plan, rows.len());
     let mut duplicates = HashMap::new();
-    let mut record = |row: &'r SourceRow| {
-        let Some(key) = reader.duplicate_key(row) else {
-            return;
-        };
-        match first.entry(key) {
-            Entry::Occupied(earlier) => {
-                duplicates.insert(row.number, *earlier.get());
-            }
-            Entry::Vacant(slot) => {
-                slot.insert(row.number);
-            }
+    for_each_by_number(rows, |_, row| {
+        if let Some(first) = finder.first_of(row) {
+            duplicates.insert(row.number, first);
         }
-    };
+    });
+    duplicates
+}
+
+/// Calls `visit` with each row and its index, in row-number order.
+fn for_each_by_number<'r>(rows: &'r [SourceRow], mut visit: impl FnMut(usize, &'r SourceRow)) {
     // Rows usually come in order already, and then need no sorted copy.
     if rows.is_sorted_by_key(|row| row.number) {
-        rows.iter().for_each(&mut record);
+        rows.iter().enumerate().for_each(|(i, row)| visit(i, row));
     } else {
-        let mut sorted: Vec<&SourceRow> = rows.iter().collect();
-        sorted.sort_by_key(|row| row.number);
-        sorted.into_iter().for_each(record);
+        let mut sorted: Vec<(usize, &SourceRow)> = rows.iter().enumerate().collect();
+        sorted.sort_by_key(|(_, row)| row.number);
+        sorted.into_iter().for_each(|(i, row)| visit(i, row));
     }
-    duplicates
+}
+
+/// The first row seen with each key, for rows shown in row-number order.
+struct DuplicateFinder<'r> {
+    reader: KeyReader,
+    /// A fast hash: this map holds every row's key. Its seed is random, and
+    /// keys a file could choose to collide cost time here, not correctness.
+    first: foldhash::HashMap<DuplicateKey<'r>, RowNumber>,
+}
+
+impl<'r> DuplicateFinder<'r> {
+    fn new(plan: &ImportPlan, rows: usize) -> DuplicateFinder<'r> {
+        DuplicateFinder {
+            reader: KeyReader::new(plan),
+            first: foldhash::HashMap::with_capacity(rows),
+        }
+    }
+
+    /// The earlier row with the same key as `row`, if any; otherwise `row`
+    /// becomes the first with its key.
+    fn first_of(&mut self, row: &'r SourceRow) -> Option<RowNumber> {
+        let key = self.reader.duplicate_key(row)?;
+        match self.first.entry(key) {
+            Entry::Occupied(earlier) => Some(*earlier.get()),
+            Entry::Vacant(slot) => {
+                slot.insert(row.number);
+                None
+            }
+        }
+    }
 }
 
 /// A normalized key, or a cell that ASCII lower-casing normalizes, kept
@@ -587,6 +694,34 @@ mod tests {
         let mut reversed = rows.clone();
         reversed.reverse();
         assert_eq!(find_duplicates(&plan, &reversed), duplicates);
+    }
+
+    #[test]
+    fn one_pass_settles_what_profile_and_find_duplicates_settle() {
+        let mut plan = enrollments();
+        let rows = vec![
+            row(6, &["C1", "B@x.io", "25/04/2024"]),
+            row(2, &["C1", "b@x.io", "03/04/2024"]),
+            row(4, &["C2", "b@x.io", ""]),
+            row(9, &["C1", " b@X.io ", "2024-01-31"]),
+            row(3, &["C2", "", "01/02/2024"]),
+        ];
+        let first_rows = plan.clone().profile_and_find_duplicates(&rows);
+        let by_number: HashMap<RowNumber, RowNumber> = rows
+            .iter()
+            .zip(&first_rows)
+            .filter_map(|(row, first)| Some((row.number, (*first)?)))
+            .collect();
+        assert_eq!(by_number, find_duplicates(&plan, &rows));
+        assert_eq!(first_rows[0], Some(RowNumber(2)));
+        let mut profiled = plan.clone();
+        profiled.profile(&rows);
+        plan.profile_and_find_duplicates(&rows);
+        assert_eq!(plan, profiled);
+        assert_eq!(
+            column(&plan, "due_date").date_order,
+            Some(DateOrder::DayFirst)
+        );
     }
 
     fn employees() -> ImportPlan {

@@ -8,8 +8,8 @@ use crate::dialect::{sniff, Delimiter};
 use crate::file_error::{FileError, MAX_FILE_BYTES};
 use crate::headers::Headers;
 use crate::mapping::{suggest, Mapping, Suggestion};
-use crate::plan::{find_duplicates, ImportPlan};
-use crate::row::{RowNumber, SourceRow};
+use crate::plan::ImportPlan;
+use crate::row::SourceRow;
 use crate::table::{parse, Table};
 use crate::template::ImportSettings;
 use crate::xlsx_in::{looks_like_xlsx, read_xlsx};
@@ -97,18 +97,12 @@ pub fn split(
     limits: ChunkLimits,
 ) -> Result<Vec<ChunkMessage>, FileError> {
     let mut plan = ImportPlan::new(entity, &table.headers, mapping, settings)?;
-    plan.profile(&table.rows);
-    // Few rows are duplicates, but every row asks: a fast hash for that.
-    let duplicates: foldhash::HashMap<RowNumber, RowNumber> =
-        find_duplicates(&plan, &table.rows).into_iter().collect();
+    let first_rows = plan.profile_and_find_duplicates(&table.rows);
     let rows = table
         .rows
         .into_iter()
-        .map(|row| ChunkRow {
-            duplicate_of: duplicates.get(&row.number).copied(),
-            row,
-        })
-        .collect();
+        .zip(first_rows)
+        .map(|(row, duplicate_of)| ChunkRow { row, duplicate_of });
     Ok(chunk_rows(company_id, import_id, &plan, rows, limits))
 }
 
