@@ -13,12 +13,10 @@ use crate::row::{RowNumber, SourceRow};
 use crate::template::{DateFormat, ImportSettings};
 use crate::validate::{date_rule, normalize, numeric_parts, trim, KEY_SEPARATOR};
 use crate::validate::{email_case, DateRule, EmailCase};
-use foldhash::HashMapExt;
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
-use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
-use std::hash::{Hash, Hasher};
+use std::hash::{BuildHasher, Hash, Hasher};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ImportPlan {
@@ -369,18 +367,30 @@ fn for_each_by_number<'r>(rows: &'r [SourceRow], mut visit: impl FnMut(usize, &'
 }
 
 /// The first row seen with each key, for rows shown in row-number order.
+///
+/// The table holds only a 4-byte index into `keys` per key, so that for a
+/// file's worth of keys it stays small enough for the processor's cache:
+/// each lookup lands at a random place, and a table of whole keys (three
+/// times the size) spent most of its time waiting for memory. Keys are
+/// compared only when their hashes share a slot's tag, which for a new key
+/// is rare.
 struct DuplicateFinder<'r> {
     reader: KeyReader,
-    /// A fast hash: this map holds every row's key. Its seed is random, and
-    /// keys a file could choose to collide cost time here, not correctness.
-    first: foldhash::HashMap<DuplicateKey<'r>, RowNumber>,
+    /// A fast hash with a random seed: keys a file could choose to collide
+    /// cost time here, not correctness.
+    hasher: foldhash::fast::RandomState,
+    table: hashbrown::HashTable<u32>,
+    /// Each key seen, in the order first seen, and its first row.
+    keys: Vec<(DuplicateKey<'r>, RowNumber)>,
 }
 
 impl<'r> DuplicateFinder<'r> {
     fn new(plan: &ImportPlan, rows: usize) -> DuplicateFinder<'r> {
         DuplicateFinder {
             reader: KeyReader::new(plan),
-            first: foldhash::HashMap::with_capacity(rows),
+            hasher: foldhash::fast::RandomState::default(),
+            table: hashbrown::HashTable::with_capacity(rows),
+            keys: Vec::with_capacity(rows),
         }
     }
 
@@ -388,10 +398,27 @@ impl<'r> DuplicateFinder<'r> {
     /// becomes the first with its key.
     fn first_of(&mut self, row: &'r SourceRow) -> Option<RowNumber> {
         let key = self.reader.duplicate_key(row)?;
-        match self.first.entry(key) {
-            Entry::Occupied(earlier) => Some(*earlier.get()),
-            Entry::Vacant(slot) => {
-                slot.insert(row.number);
+        let DuplicateFinder {
+            hasher,
+            table,
+            keys,
+            ..
+        } = self;
+        let hash = hasher.hash_one(&key);
+        let entry = table.entry(
+            hash,
+            |&at| keys[at as usize].0 == key,
+            |&at| hasher.hash_one(&keys[at as usize].0),
+        );
+        match entry {
+            hashbrown::hash_table::Entry::Occupied(earlier) => {
+                Some(keys[*earlier.get() as usize].1)
+            }
+            hashbrown::hash_table::Entry::Vacant(slot) => {
+                // Four billion distinct keys do not fit in memory anyway.
+                let at = u32::try_from(keys.len()).ok()?;
+                slot.insert(at);
+                keys.push((key, row.number));
                 None
             }
         }
