@@ -40,17 +40,32 @@ pub struct Cells {
 #[derive(Debug, Default)]
 struct Store {
     text: String,
-    ends: Vec<usize>,
+    ends: Vec<Offset>,
+}
+
+/// A byte offset or index in a [`Store`]. Four bytes rather than eight: a
+/// file's rows are read several times over (profile, keys, chunks, checks),
+/// and smaller ends and spans are less memory to stream through each time.
+pub(crate) type Offset = u32;
+
+/// The most text one buffer of cells holds; parsing refuses larger text.
+pub(crate) const MAX_CELL_TEXT: usize = Offset::MAX as usize;
+
+/// `n` as an [`Offset`]; within [`MAX_CELL_TEXT`] by the callers' checks
+/// (a row cannot reach it: no accepted file decodes to a quarter of it).
+#[inline]
+pub(crate) fn offset(n: usize) -> Offset {
+    Offset::try_from(n).expect("cell text is within MAX_CELL_TEXT")
 }
 
 /// One row's cells in a [`Store`].
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct CellSpan {
     /// Index in `ends` of the first cell's end.
-    first: usize,
-    count: usize,
+    first: Offset,
+    count: Offset,
     /// Byte where the first cell starts.
-    start: usize,
+    start: Offset,
     /// The cells hold no byte a JSON escape or a control-character check
     /// cares about ([`is_plain`]); false when unknown.
     plain: bool,
@@ -59,7 +74,7 @@ pub(crate) struct CellSpan {
 impl Cells {
     #[inline]
     pub fn len(&self) -> usize {
-        self.span.count
+        self.span.count as usize
     }
 
     pub fn is_empty(&self) -> bool {
@@ -74,13 +89,14 @@ impl Cells {
             0 => self.span.start,
             _ => ends[column - 1],
         };
-        Some(&self.store.text[start..end])
+        Some(&self.store.text[start as usize..end as usize])
     }
 
     /// Where each of the row's cells ends in the buffer.
     #[inline]
-    fn ends(&self) -> &[usize] {
-        &self.store.ends[self.span.first..self.span.first + self.span.count]
+    fn ends(&self) -> &[Offset] {
+        let first = self.span.first as usize;
+        &self.store.ends[first..first + self.span.count as usize]
     }
 
     #[inline]
@@ -102,7 +118,7 @@ impl Cells {
     /// Every cell's text end to end, without separators.
     #[inline]
     pub fn as_text(&self) -> &str {
-        &self.store.text[self.span.start..self.end()]
+        &self.store.text[self.span.start as usize..self.end()]
     }
 
     /// Appends a cell: in place when this row owns the end of its buffer
@@ -112,10 +128,11 @@ impl Cells {
         let span = self.span;
         match Arc::get_mut(&mut self.store) {
             Some(store)
-                if span.first + span.count == store.ends.len() && end == store.text.len() =>
+                if (span.first + span.count) as usize == store.ends.len()
+                    && end == store.text.len() =>
             {
                 store.text.push_str(cell);
-                store.ends.push(store.text.len());
+                store.ends.push(offset(store.text.len()));
                 self.span.plain = (span.count == 0 || span.plain) && is_plain(cell.as_bytes());
                 self.span.count += 1;
             }
@@ -126,7 +143,7 @@ impl Cells {
     /// The byte where the last cell ends.
     #[inline]
     fn end(&self) -> usize {
-        self.ends().last().copied().unwrap_or(self.span.start)
+        self.ends().last().copied().unwrap_or(self.span.start) as usize
     }
 }
 
@@ -152,18 +169,18 @@ impl SharedCells {
     pub(crate) fn push_row<'a>(&mut self, cells: impl IntoIterator<Item = &'a str>) -> CellSpan {
         let store = &mut self.store;
         let span = CellSpan {
-            first: store.ends.len(),
+            first: offset(store.ends.len()),
             count: 0,
-            start: store.text.len(),
+            start: offset(store.text.len()),
             plain: false,
         };
         let mut count = 0;
         for cell in cells {
             store.text.push_str(cell);
-            store.ends.push(store.text.len());
+            store.ends.push(offset(store.text.len()));
             count += 1;
         }
-        let plain = is_plain(&store.text.as_bytes()[span.start..]);
+        let plain = is_plain(&store.text.as_bytes()[span.start as usize..]);
         CellSpan {
             count,
             plain,
@@ -182,7 +199,7 @@ impl SharedCells {
 impl CellBuffer {
     /// Cells already laid out end to end, as a CSV reader writes them:
     /// `ends[i]` is where cell `i` ends in `text`.
-    pub(crate) fn from_parts(text: String, ends: Vec<usize>) -> CellBuffer {
+    pub(crate) fn from_parts(text: String, ends: Vec<Offset>) -> CellBuffer {
         CellBuffer(Arc::new(Store { text, ends }))
     }
 }
@@ -193,9 +210,9 @@ impl CellSpan {
     /// their text.
     pub(crate) fn new(first: usize, count: usize, start: usize, plain: bool) -> CellSpan {
         CellSpan {
-            first,
-            count,
-            start,
+            first: offset(first),
+            count: offset(count),
+            start: offset(start),
             plain,
         }
     }
@@ -229,9 +246,9 @@ impl Default for Cells {
 pub struct CellsIter<'c> {
     text: &'c str,
     /// Where the next cell from the front starts.
-    start: usize,
+    start: Offset,
     /// The ends of the cells not yet yielded.
-    ends: &'c [usize],
+    ends: &'c [Offset],
 }
 
 impl<'c> Iterator for CellsIter<'c> {
@@ -240,7 +257,7 @@ impl<'c> Iterator for CellsIter<'c> {
     #[inline]
     fn next(&mut self) -> Option<&'c str> {
         let (&end, rest) = self.ends.split_first()?;
-        let cell = &self.text[self.start..end];
+        let cell = &self.text[self.start as usize..end as usize];
         self.start = end;
         self.ends = rest;
         Some(cell)
@@ -256,7 +273,7 @@ impl DoubleEndedIterator for CellsIter<'_> {
         let (&end, rest) = self.ends.split_last()?;
         let start = rest.last().copied().unwrap_or(self.start);
         self.ends = rest;
-        Some(&self.text[start..end])
+        Some(&self.text[start as usize..end as usize])
     }
 }
 

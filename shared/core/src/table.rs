@@ -2,9 +2,9 @@
 
 use crate::bytescan::is_plain;
 use crate::dialect::Delimiter;
-use crate::file_error::FileError;
+use crate::file_error::{FileError, MAX_FILE_BYTES};
 use crate::headers::Headers;
-use crate::row::{CellBuffer, CellSpan, RowNumber, SourceRow};
+use crate::row::{offset, CellBuffer, CellSpan, Offset, RowNumber, SourceRow, MAX_CELL_TEXT};
 use csv_core::ReadRecordResult;
 use plain::{CellSink, PlainReader};
 
@@ -43,6 +43,12 @@ fn parse_records(
     plain_records: bool,
 ) -> Result<Table, FileError> {
     let input = text.as_bytes();
+    if input.len() > MAX_CELL_TEXT {
+        return Err(FileError::TooLarge {
+            size: input.len() as u64,
+            limit: MAX_FILE_BYTES,
+        });
+    }
     let mut reader = csv_core::ReaderBuilder::new()
         .delimiter(delimiter.byte())
         .build();
@@ -50,7 +56,7 @@ fn parse_records(
     // cell is copied once, and unquoting only drops bytes, so the text's
     // size is enough.
     let mut out = vec![0u8; input.len()];
-    let mut ends: Vec<usize> = Vec::with_capacity(input.len() / 8);
+    let mut ends: Vec<Offset> = Vec::with_capacity(input.len() / 8);
     let mut record_ends = [0usize; 64];
     let (mut read, mut written) = (0usize, 0usize);
     let mut headers: Option<Headers> = None;
@@ -87,7 +93,11 @@ fn parse_records(
                 read += nin;
                 written += nout;
                 // Ends count from the record's start, across calls.
-                ends.extend(record_ends[..nend].iter().map(|end| record_start + end));
+                ends.extend(
+                    record_ends[..nend]
+                        .iter()
+                        .map(|end| offset(record_start + end)),
+                );
                 match result {
                     // Once the input is used up, an empty input tells the
                     // reader to finish its last record.
@@ -109,8 +119,9 @@ fn parse_records(
                 let names = std::str::from_utf8(record).map_err(not_text)?;
                 let mut cell_start = 0;
                 headers = Some(Headers::new(ends[first_end..].iter().map(|&end| {
-                    let name = &names[cell_start..end - record_start];
-                    cell_start = end - record_start;
+                    let end = end as usize - record_start;
+                    let name = &names[cell_start..end];
+                    cell_start = end;
                     name
                 })));
             }

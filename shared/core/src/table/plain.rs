@@ -11,6 +11,8 @@
 //! csv-core, from its start. The module's tests hold both readers to the
 //! same rows.
 
+use crate::row::{offset, Offset};
+
 /// Reads plain records for one delimiter.
 pub(super) struct PlainReader {
     delimiter: u8,
@@ -21,7 +23,7 @@ pub(super) struct PlainReader {
 pub(super) struct CellSink<'a> {
     pub out: &'a mut [u8],
     pub written: &'a mut usize,
-    pub ends: &'a mut Vec<usize>,
+    pub ends: &'a mut Vec<Offset>,
 }
 
 /// Cells up to this long are copied as one fixed-size move rather than
@@ -57,7 +59,7 @@ impl CellSink<'_> {
     }
 
     fn end_cell(&mut self) {
-        self.ends.push(*self.written);
+        self.ends.push(offset(*self.written));
     }
 }
 
