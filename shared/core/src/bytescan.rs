@@ -5,17 +5,20 @@
 //!
 //! Rows are 100 to 200 bytes. A byte loop that stops at the first hit
 //! cannot be vectorized, and one over the whole row spends most of its
-//! time on the tail after the last full vector; this reads 16-byte blocks,
-//! the last one overlapping, each tested without a branch per byte.
+//! time on the tail after the last full vector; this reads 32-byte blocks
+//! (two of the 16-byte vectors every x86-64 and aarch64 has), the last one
+//! overlapping, each tested without a branch per byte.
 
-/// Bytes per block: one SSE2 vector, which every x86-64 and aarch64 has.
-const BLOCK: usize = 16;
+/// Bytes per block.
+const BLOCK: usize = 32;
 
 /// True when `hit` is true of any byte of `text`. `hit` must be a pure,
 /// branch-free test (comparisons joined with `|`) so blocks vectorize.
 #[inline(always)]
 pub(crate) fn any_byte(text: &[u8], hit: impl Fn(u8) -> bool) -> bool {
-    let block_hits = |block: &[u8]| block.iter().fold(false, |any, &b| any | hit(b));
+    // Folded as bytes, not booleans: the compiler then keeps the block in
+    // vector lanes (a boolean fold measured twice the instructions).
+    let block_hits = |block: &[u8]| block.iter().fold(0u8, |any, &b| any | u8::from(hit(b))) != 0;
     if text.len() < BLOCK {
         return block_hits(text);
     }
