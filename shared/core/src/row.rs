@@ -66,6 +66,9 @@ pub(crate) struct CellSpan {
     count: Offset,
     /// Byte where the first cell starts.
     start: Offset,
+    /// Byte where the last cell ends (`start` when there is none): a row's
+    /// whole text without a look at its cells' ends.
+    end: Offset,
     /// The cells hold no byte a JSON escape or a control-character check
     /// cares about ([`is_plain`]); false when unknown.
     plain: bool,
@@ -133,6 +136,7 @@ impl Cells {
             {
                 store.text.push_str(cell);
                 store.ends.push(offset(store.text.len()));
+                self.span.end = offset(store.text.len());
                 self.span.plain = (span.count == 0 || span.plain) && is_plain(cell.as_bytes());
                 self.span.count += 1;
             }
@@ -143,7 +147,7 @@ impl Cells {
     /// The byte where the last cell ends.
     #[inline]
     fn end(&self) -> usize {
-        self.ends().last().copied().unwrap_or(self.span.start) as usize
+        self.span.end as usize
     }
 }
 
@@ -172,6 +176,7 @@ impl SharedCells {
             first: offset(store.ends.len()),
             count: 0,
             start: offset(store.text.len()),
+            end: 0,
             plain: false,
         };
         let mut count = 0;
@@ -183,6 +188,7 @@ impl SharedCells {
         let plain = is_plain(&store.text.as_bytes()[span.start as usize..]);
         CellSpan {
             count,
+            end: offset(store.text.len()),
             plain,
             ..span
         }
@@ -206,13 +212,20 @@ impl CellBuffer {
 
 impl CellSpan {
     /// The `count` cells whose ends start at index `first` in the ends, the
-    /// first cell starting at byte `start`; `plain` as [`is_plain`] says of
-    /// their text.
-    pub(crate) fn new(first: usize, count: usize, start: usize, plain: bool) -> CellSpan {
+    /// first cell starting at byte `start` and the last ending at `end`;
+    /// `plain` as [`is_plain`] says of their text.
+    pub(crate) fn new(
+        first: usize,
+        count: usize,
+        start: usize,
+        end: usize,
+        plain: bool,
+    ) -> CellSpan {
         CellSpan {
             first: offset(first),
             count: offset(count),
             start: offset(start),
+            end: offset(end),
             plain,
         }
     }

@@ -131,7 +131,13 @@ fn parse_records(
             continue;
         }
         let plain = is_plain(record);
-        let span = CellSpan::new(first_end, ends.len() - first_end, record_start, plain);
+        let span = CellSpan::new(
+            first_end,
+            ends.len() - first_end,
+            record_start,
+            written,
+            plain,
+        );
         spans.push((RowNumber(row_number), span));
     }
     let headers = headers.ok_or(FileError::NoHeader)?;
@@ -240,6 +246,8 @@ mod tests {
         let t = parse(text, Delimiter::Comma).unwrap();
         assert_eq!(cells(&t.rows[0]), vec!["Smith, John", "say \"hi\""]);
         assert_eq!(cells(&t.rows[1]), vec!["a\nb", "c"]);
+        assert_eq!(t.rows[0].cells.as_text(), "Smith, Johnsay \"hi\"");
+        assert_eq!(t.rows[1].cells.as_text(), "a\nbc");
     }
 
     #[test]
