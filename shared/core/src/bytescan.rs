@@ -30,14 +30,25 @@ pub(crate) fn any_byte(text: &[u8], hit: impl Fn(u8) -> bool) -> bool {
     !blocks.remainder().is_empty() && block_hits(&text[text.len() - BLOCK..])
 }
 
-/// No byte that a row's JSON must escape (controls, `"`, `\\`) nor that
-/// may start a control character (DEL, and the 0xC2 of the C1 controls):
-/// parsing asks once per row, so that chunking, sending and validating it
-/// can skip their own scans.
+/// A byte that JSON must escape: a C0 control, `"` or `\\`.
+#[inline(always)]
+pub(crate) fn json_escaped(b: u8) -> bool {
+    (b < 0x20) | (b == b'"') | (b == b'\\')
+}
+
+/// A byte that is or may start a control character: C0, DEL, and the 0xC2
+/// that starts the UTF-8 of the C1 controls.
+#[inline(always)]
+pub(crate) fn may_start_control(b: u8) -> bool {
+    (b < 0x20) | (b == 0x7F) | (b == 0xC2)
+}
+
+/// No byte that a row's JSON must escape nor that may start a control
+/// character: parsing asks once per row, so that chunking, sending and
+/// validating it can skip their own scans, which test the same two
+/// predicates.
 pub(crate) fn is_plain(text: &[u8]) -> bool {
-    !any_byte(text, |b| {
-        (b < 0x20) | (b == b'"') | (b == b'\\') | (b == 0x7F) | (b == 0xC2)
-    })
+    !any_byte(text, |b| json_escaped(b) | may_start_control(b))
 }
 
 #[cfg(test)]

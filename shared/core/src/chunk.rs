@@ -3,7 +3,7 @@
 //! [`ChunkMessage`] is the one message type the splitter sends and the row
 //! processor reads, defined once here so the two cannot drift apart.
 
-use crate::bytescan::any_byte;
+use crate::bytescan::{any_byte, json_escaped};
 use crate::plan::ImportPlan;
 use crate::row::{Cells, RowNumber, SourceRow};
 use serde::ser::{SerializeStruct, Serializer};
@@ -334,7 +334,7 @@ fn json_escape_extra(text: &[u8]) -> usize {
 
 /// Whether serde_json would escape any byte of `text`.
 fn needs_escape(text: &[u8]) -> bool {
-    any_byte(text, |b| (b < 0x20) | (b == b'"') | (b == b'\\'))
+    any_byte(text, json_escaped)
 }
 
 /// Extra bytes serde_json's escape of each byte adds.

@@ -371,7 +371,8 @@ impl<'p> Validator<'p> {
         Validator { plan, columns, key }
     }
 
-    /// `duplicate_of` comes from the splitter's [`crate::plan::find_duplicates`].
+    /// `duplicate_of` comes from the splitter's
+    /// [`crate::plan::ImportPlan::profile_and_find_duplicates`].
     pub fn validate<'r>(
         &self,
         row: &'r SourceRow,

@@ -1,7 +1,7 @@
 //! Free text and identifiers.
 
 use super::{quoted, trim, Rejection};
-use crate::bytescan::any_byte;
+use crate::bytescan::{any_byte, may_start_control};
 use crate::validate::{ErrorCode, WarningCode};
 use std::borrow::Cow;
 
@@ -44,7 +44,7 @@ pub(super) fn trimmed(raw: &str, max_len: usize) -> Result<&str, Rejection> {
 /// A byte scan that rules out control characters (C0, DEL and C1, whose
 /// UTF-8 starts with 0xC2) before the slower search by character.
 pub(super) fn may_hold_control(value: &str) -> bool {
-    any_byte(value.as_bytes(), |b| (b < 0x20) | (b == 0x7F) | (b == 0xC2))
+    any_byte(value.as_bytes(), may_start_control)
 }
 
 /// What a spreadsheet may have done to an identifier that still imports.
