@@ -11,11 +11,16 @@
 //! csv-core, from its start. The module's tests hold both readers to the
 //! same rows.
 
+use super::stops::Stops;
 use crate::row::{offset, Offset};
 
-/// Reads plain records for one delimiter.
-pub(super) struct PlainReader {
+/// Reads the plain records of one text, in order.
+pub(super) struct PlainReader<'a> {
+    input: &'a [u8],
     delimiter: u8,
+    /// Kept from one record to the next: a record usually starts in the
+    /// block where the previous one ended, and is not tested twice.
+    stops: Stops<'a>,
 }
 
 /// Where a record's cells go: `out` from `*written` on, each cell's end
@@ -63,24 +68,41 @@ impl CellSink<'_> {
     }
 }
 
-impl PlainReader {
-    pub(super) fn new(delimiter: u8) -> PlainReader {
-        PlainReader { delimiter }
+impl<'a> PlainReader<'a> {
+    pub(super) fn new(input: &'a [u8], delimiter: u8) -> PlainReader<'a> {
+        PlainReader {
+            input,
+            delimiter,
+            stops: Stops::new(input, delimiter),
+        }
     }
 
-    /// Reads the record at the start of `input` as csv-core would: blank
-    /// lines before it skipped, its cells unquoted into `sink`. Returns the
-    /// bytes consumed, up to and including the line break that ended the
-    /// record (of a CRLF, the CR: csv-core skips the LF as a blank line);
-    /// `None` when the record is not plain or there is none, leaving part
-    /// of it written.
-    pub(super) fn record(&self, input: &[u8], sink: &mut CellSink) -> Option<usize> {
-        let start = input.iter().position(|&b| b != b'\r' && b != b'\n')?;
-        let mut stops = Stops::new(input, start, self.delimiter);
+    /// Reads the record at `from` as csv-core would: blank lines before it
+    /// skipped, its cells unquoted into `sink`. Returns where reading goes
+    /// on, after the line break that ended the record (of a CRLF, the CR:
+    /// csv-core skips the LF as a blank line); `None` when the record is
+    /// not plain or there is none, leaving part of it written.
+    pub(super) fn record(&mut self, from: usize, sink: &mut CellSink) -> Option<usize> {
+        let end = self.read(from, sink);
+        if end.is_none() {
+            self.stops.forget();
+        }
+        end
+    }
+
+    fn read(&mut self, from: usize, sink: &mut CellSink) -> Option<usize> {
+        let input = self.input;
+        let start = from
+            + input
+                .get(from..)?
+                .iter()
+                .position(|&b| b != b'\r' && b != b'\n')?;
+        let stops = &mut self.stops;
+        stops.seek(start);
         let mut cell = start;
         loop {
             let stop = if input[cell..].first() == Some(&b'"') {
-                let closing = quoted_cell(input, cell, &mut stops, sink)?;
+                let closing = quoted_cell(input, cell, stops, sink)?;
                 let after = closing + 1;
                 // Only a separator, a line break or the end may follow.
                 if after < input.len() && stops.next() != Some(after) {
@@ -133,80 +155,5 @@ fn quoted_cell(input: &[u8], open: usize, stops: &mut Stops, sink: &mut CellSink
         stops.next()?;
         sink.append_quote()?;
         from = quote + 2;
-    }
-}
-
-/// The positions, in order, of the bytes that end or quote a cell: the
-/// separator, `"`, CR and LF.
-///
-/// Eight bytes are tested at once, with no branch per byte: the high bit of
-/// each byte of `x` is set where `x` is zero, by arithmetic that cannot
-/// carry from one byte into the next; `x` is the word XORed with each of the
-/// four bytes repeated.
-struct Stops<'a> {
-    input: &'a [u8],
-    /// Each of the four bytes, repeated in every byte of a word.
-    splats: [u64; 4],
-    /// Where the current word starts.
-    base: usize,
-    /// The high bits of the current word's stops not yet returned.
-    pending: u64,
-}
-
-const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
-const HIGH: u64 = !LOW7;
-const ONES: u64 = 0x0101_0101_0101_0101;
-
-impl<'a> Stops<'a> {
-    fn new(input: &'a [u8], from: usize, delimiter: u8) -> Stops<'a> {
-        let splats = [delimiter, b'"', b'\r', b'\n'].map(|b| ONES * u64::from(b));
-        let mut stops = Stops {
-            input,
-            splats,
-            base: from,
-            pending: 0,
-        };
-        stops.pending = stops.stops_in(from);
-        stops
-    }
-
-    /// The high bits of the stops among the eight bytes from `at`; past
-    /// the input's end the bytes are zero, which is never a stop.
-    #[inline]
-    fn stops_in(&self, at: usize) -> u64 {
-        let word = match self.input.get(at..at + 8) {
-            Some(eight) => u64::from_le_bytes(eight.try_into().expect("eight bytes")),
-            None => {
-                let mut eight = [0u8; 8];
-                let rest = &self.input[at.min(self.input.len())..];
-                eight[..rest.len()].copy_from_slice(rest);
-                u64::from_le_bytes(eight)
-            }
-        };
-        // A byte of `x` is not zero exactly when its low seven bits added
-        // to 0x7f, or its high bit, set the high bit.
-        let nonzero = |x: u64| ((x & LOW7) + LOW7) | x;
-        let all_differ = self
-            .splats
-            .iter()
-            .fold(!0u64, |all, &splat| all & nonzero(word ^ splat));
-        !all_differ & HIGH
-    }
-
-    /// The next stop, or `None` at the end of the input.
-    #[inline]
-    fn next(&mut self) -> Option<usize> {
-        loop {
-            if self.pending != 0 {
-                let at = self.base + (self.pending.trailing_zeros() / 8) as usize;
-                self.pending &= self.pending - 1;
-                return Some(at);
-            }
-            self.base += 8;
-            if self.base >= self.input.len() {
-                return None;
-            }
-            self.pending = self.stops_in(self.base);
-        }
     }
 }
