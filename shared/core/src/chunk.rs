@@ -229,13 +229,12 @@ fn row_json_len(row: &ChunkRow) -> usize {
     // The cells lie end to end in one buffer: their text and escapes are
     // counted in one pass over the row rather than one per short cell.
     let cells = &row.row.cells;
-    let text = cells.as_text().as_bytes();
     let escapes = if cells.is_plain() {
         0
     } else {
-        json_escape_extra(text)
+        json_escape_extra(cells.as_text().as_bytes())
     };
-    len = len.saturating_add(text.len() + escapes);
+    len = len.saturating_add(cells.text_len() + escapes);
     if let Some(first) = row.duplicate_of {
         len += r#","duplicate_of":"#.len() + digits(first.0);
     }

@@ -118,6 +118,13 @@ impl Cells {
         self.span.plain
     }
 
+    /// The length of [`Cells::as_text`], from the span alone: measuring a
+    /// row touches none of its text.
+    #[inline]
+    pub fn text_len(&self) -> usize {
+        (self.span.end - self.span.start) as usize
+    }
+
     /// Every cell's text end to end, without separators.
     #[inline]
     pub fn as_text(&self) -> &str {
@@ -396,6 +403,7 @@ mod tests {
         assert_eq!(back, row);
         assert_eq!(back.cell(2), "line\nbreak");
         assert_eq!(back.cell(9), "");
+        assert_eq!(back.cells.text_len(), "a,bline\nbreaké".len());
     }
 
     #[test]
@@ -415,6 +423,9 @@ mod tests {
         assert_eq!(rows[0].as_text(), "abc");
         assert_eq!(rows[1].as_text(), "");
         assert_eq!(rows[2].as_text(), "é\"x");
+        for row in &rows {
+            assert_eq!(row.text_len(), row.as_text().len());
+        }
         assert_eq!(rows[0], Cells::from(["a", "", "bc"]));
         assert_ne!(rows[0], Cells::from(["a", "bc"]));
         assert_eq!(rows[1], Cells::default());
