@@ -18,7 +18,7 @@ PYTHON ?= python3
 # cargo-lambda (with zig) for `sam build` only; not needed by the local stack.
 CARGO_LAMBDA_VERSION := 1.9.2
 
-.PHONY: help venv tools up down demo test validate docs bench build
+.PHONY: help venv tools up down demo test test-arm64 validate docs bench build
 
 help:
 	@echo "make demo     start the local stack, import a sample file, print the outcome"
@@ -28,6 +28,7 @@ help:
 	@echo "make validate sam validate --lint on infra/template.yaml"
 	@echo "make docs     run the engine's README example"
 	@echo "make bench    benchmark the engine pipeline"
+	@echo "make test-arm64  the engine's unit tests built for arm64, run under qemu"
 	@echo "make build    sam build: cross-compile every function for arm64 (slow)"
 
 # Python tools pinned in requirements-dev.txt; reinstalled when it changes.
@@ -63,6 +64,19 @@ demo: up
 
 test: venv tools
 	scripts/test.sh
+
+# The functions run on arm64, where the engine reads files with NEON rather
+# than SSE2. Needs the rustup target and, on Debian, the packages qemu-user,
+# gcc-aarch64-linux-gnu and libc6-dev-arm64-cross.
+test-arm64:
+	command -v qemu-aarch64 >/dev/null && command -v aarch64-linux-gnu-gcc >/dev/null || { \
+		echo "test-arm64 needs qemu-aarch64 and aarch64-linux-gnu-gcc (Debian: apt-get install" \
+			"qemu-user gcc-aarch64-linux-gnu libc6-dev-arm64-cross)"; exit 1; }
+	rustup target add aarch64-unknown-linux-gnu
+	CC_aarch64_unknown_linux_gnu=aarch64-linux-gnu-gcc \
+	CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc \
+	CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUNNER="qemu-aarch64 -L /usr/aarch64-linux-gnu" \
+		cargo test -p dic-core --lib --target aarch64-unknown-linux-gnu
 
 validate: venv
 	source scripts/env.sh && \

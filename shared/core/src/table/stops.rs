@@ -3,10 +3,11 @@
 //!
 //! A block's stops are one bit per byte in a `u64`, and the reader steps
 //! from one set bit to the next, so the cost per byte is the block test
-//! alone. On x86-64 a block is four 16-byte SSE2 compares per stop byte
-//! (SSE2 is part of every x86-64); elsewhere eight 8-byte words, each
-//! tested for the four bytes at once with arithmetic that cannot carry
-//! from one byte into the next. Both are held to a byte-by-byte test.
+//! alone. A block is four 16-byte vector compares per stop byte with SSE2
+//! on x86-64 and NEON on arm64 (each part of its architecture's baseline);
+//! elsewhere eight 8-byte words, each tested for the four bytes at once
+//! with arithmetic that cannot carry from one byte into the next. All are
+//! held to a byte-by-byte test.
 
 /// Bytes per block: one bit each in the mask.
 const BLOCK: usize = 64;
@@ -98,7 +99,15 @@ fn block_stops(block: &[u8; BLOCK], bytes: [u8; 4]) -> u64 {
     unsafe { sse2::block_stops(block, bytes) }
 }
 
-#[cfg(not(target_arch = "x86_64"))]
+#[cfg(target_arch = "aarch64")]
+#[inline]
+fn block_stops(block: &[u8; BLOCK], bytes: [u8; 4]) -> u64 {
+    // SAFETY: NEON is part of the AArch64 baseline: every arm64 CPU (the
+    // functions run on Graviton) has it.
+    unsafe { neon::block_stops(block, bytes) }
+}
+
+#[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
 #[inline]
 fn block_stops(block: &[u8; BLOCK], bytes: [u8; 4]) -> u64 {
     words::block_stops(block, bytes)
@@ -133,9 +142,47 @@ mod sse2 {
     }
 }
 
+#[cfg(target_arch = "aarch64")]
+mod neon {
+    use super::BLOCK;
+    use std::arch::aarch64::{
+        uint8x16_t, vandq_u8, vceqq_u8, vdupq_n_u8, vgetq_lane_u64, vld1q_u8, vorrq_u8, vpaddq_u8,
+        vreinterpretq_u64_u8,
+    };
+
+    /// Each byte's bit within its group of eight: a lane's compare result
+    /// masked by it and added up pairwise gives the block's bits in order.
+    static WEIGHTS: [u8; 16] = [1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128];
+
+    /// NEON has no `movemask`: the four 16-byte compare results are
+    /// weighted by bit and added pairwise three times, which leaves the 64
+    /// bits, byte 0's lowest, in the first eight lanes.
+    #[target_feature(enable = "neon")]
+    pub(super) fn block_stops(block: &[u8; BLOCK], bytes: [u8; 4]) -> u64 {
+        // SAFETY: `WEIGHTS` is 16 readable bytes, as the load reads.
+        let weights = unsafe { vld1q_u8(WEIGHTS.as_ptr()) };
+        let [a, b, c, d] = [0, 1, 2, 3].map(|i| vdupq_n_u8(bytes[i]));
+        let weighted = |i: usize| -> uint8x16_t {
+            // SAFETY: bytes `16 * i ..` of the 64-byte block, i < 4: 16
+            // readable bytes, as the load reads.
+            let v = unsafe { vld1q_u8(block[16 * i..].as_ptr()) };
+            let hits = vorrq_u8(
+                vorrq_u8(vceqq_u8(v, a), vceqq_u8(v, b)),
+                vorrq_u8(vceqq_u8(v, c), vceqq_u8(v, d)),
+            );
+            vandq_u8(hits, weights)
+        };
+        let low = vpaddq_u8(weighted(0), weighted(1));
+        let high = vpaddq_u8(weighted(2), weighted(3));
+        let quarters = vpaddq_u8(low, high);
+        let eighths = vpaddq_u8(quarters, quarters);
+        vgetq_lane_u64::<0>(vreinterpretq_u64_u8(eighths))
+    }
+}
+
 /// Eight bytes at a time in a `u64`, for every architecture: the one used
-/// where there is no SSE2, and tested everywhere.
-#[cfg_attr(target_arch = "x86_64", allow(dead_code))]
+/// where there are no vector compares above, and tested everywhere.
+#[cfg_attr(any(target_arch = "x86_64", target_arch = "aarch64"), allow(dead_code))]
 mod words {
     use super::BLOCK;
 

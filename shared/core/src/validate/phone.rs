@@ -129,7 +129,11 @@ mod tests {
         );
         let too_long = normalize_phone("+1234567890123456").unwrap_err();
         assert_eq!(too_long.code, ErrorCode::InvalidPhone);
-        assert!(too_long.message.contains("more than 15 digits"), "{}", too_long.message);
+        assert!(
+            too_long.message.contains("more than 15 digits"),
+            "{}",
+            too_long.message
+        );
         assert_eq!(
             normalize_phone("+1 234 567 890 123 45").unwrap(),
             "+123456789012345"
