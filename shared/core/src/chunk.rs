@@ -3,9 +3,12 @@
 //! [`ChunkMessage`] is the one message type the splitter sends and the row
 //! processor reads, defined once here so the two cannot drift apart.
 
+mod out;
+
 use crate::bytescan::{any_byte, json_escaped};
 use crate::plan::ImportPlan;
 use crate::row::{Cells, RowNumber, SourceRow};
+use out::JsonOut;
 use serde::ser::{SerializeStruct, Serializer};
 use serde::{Deserialize, Serialize};
 
@@ -120,21 +123,21 @@ impl ChunkMessage {
         let rows_len = rows.iter().fold(rows.len().saturating_sub(1), |len, row| {
             len.saturating_add(row_json_len(row))
         });
-        let mut out = String::with_capacity(
+        let mut out = JsonOut::with_len(
             head.len()
                 .saturating_add(r#","rows":[]}"#.len())
                 .saturating_add(rows_len),
         );
-        out.push_str(head);
-        out.push_str(r#","rows":["#);
+        out.push(head);
+        out.push(r#","rows":["#);
         for (i, row) in rows.iter().enumerate() {
             if i > 0 {
-                out.push(',');
+                out.push_ascii(b',');
             }
             write_row(&mut out, row);
         }
-        out.push_str("]}");
-        out
+        out.push("]}");
+        out.into_string()
     }
 }
 
@@ -242,72 +245,75 @@ fn row_json_len(row: &ChunkRow) -> usize {
 }
 
 /// A row as [`ChunkRow`]'s `Serialize` writes it through serde_json.
-fn write_row(out: &mut String, row: &ChunkRow) {
-    out.push_str(r#"{"number":"#);
+fn write_row(out: &mut JsonOut, row: &ChunkRow) {
+    out.push(r#"{"number":"#);
     push_u32(out, row.row.number.0);
-    out.push_str(r#","cells":["#);
+    out.push(r#","cells":["#);
     let cells = &row.row.cells;
     // Parsing found most rows plain; a row that is not is scanned once
     // rather than cell by cell.
     let plain = cells.is_plain() || !needs_escape(cells.as_text().as_bytes());
-    let mut cells = cells.iter();
-    if let Some(first) = cells.next() {
-        out.push('"');
+    if !cells.is_empty() {
+        out.push_ascii(b'"');
         if plain {
-            out.push_str(first);
-            for cell in cells {
-                out.push_str(r#"",""#);
-                out.push_str(cell);
+            // The cells lie end to end: each is a piece of that text.
+            let (text, mut ends) = cells.text_onward();
+            let mut from = ends.next().unwrap_or(0);
+            out.push_piece(text, 0, from);
+            for to in ends {
+                out.push_piece_after(br#"",""#, text, from, to);
+                from = to;
             }
         } else {
-            push_escaped(out, first);
-            for cell in cells {
-                out.push_str(r#"",""#);
+            let mut iter = cells.iter();
+            push_escaped(out, iter.next().unwrap_or(""));
+            for cell in iter {
+                out.push(r#"",""#);
                 push_escaped(out, cell);
             }
         }
-        out.push('"');
+        out.push_ascii(b'"');
     }
-    out.push(']');
+    out.push_ascii(b']');
     if let Some(first) = row.duplicate_of {
-        out.push_str(r#","duplicate_of":"#);
+        out.push(r#","duplicate_of":"#);
         push_u32(out, first.0);
     }
-    out.push('}');
+    out.push_ascii(b'}');
 }
 
 /// `n` in decimal, without going through `fmt`.
-fn push_u32(out: &mut String, n: u32) {
-    out.push_str(itoa::Buffer::new().format(n));
+fn push_u32(out: &mut JsonOut, n: u32) {
+    out.push(itoa::Buffer::new().format(n));
 }
 
 /// `text` escaped as serde_json escapes strings, the runs between escapes
 /// copied whole.
-fn push_escaped(out: &mut String, text: &str) {
+fn push_escaped(out: &mut JsonOut, text: &str) {
     let mut run = 0;
     for (i, &b) in text.as_bytes().iter().enumerate() {
         if JSON_EXTRA[usize::from(b)] == 0 {
             continue;
         }
         // Escaped bytes are ASCII, so `i` and `i + 1` are char boundaries.
-        out.push_str(&text[run..i]);
+        out.push(&text[run..i]);
         run = i + 1;
         match b {
-            b'"' => out.push_str("\\\""),
-            b'\\' => out.push_str("\\\\"),
-            0x08 => out.push_str("\\b"),
-            0x0C => out.push_str("\\f"),
-            b'\n' => out.push_str("\\n"),
-            b'\r' => out.push_str("\\r"),
-            b'\t' => out.push_str("\\t"),
+            b'"' => out.push("\\\""),
+            b'\\' => out.push("\\\\"),
+            0x08 => out.push("\\b"),
+            0x0C => out.push("\\f"),
+            b'\n' => out.push("\\n"),
+            b'\r' => out.push("\\r"),
+            b'\t' => out.push("\\t"),
             _ => {
-                out.push_str("\\u00");
-                out.push(char::from(HEX[usize::from(b >> 4)]));
-                out.push(char::from(HEX[usize::from(b & 0xF)]));
+                out.push("\\u00");
+                out.push_ascii(HEX[usize::from(b >> 4)]);
+                out.push_ascii(HEX[usize::from(b & 0xF)]);
             }
         }
     }
-    out.push_str(&text[run..]);
+    out.push(&text[run..]);
 }
 
 /// serde_json writes `\u00XX` escapes in lowercase.
@@ -685,6 +691,33 @@ mod tests {
         widest.chunk_index = u32::MAX;
         widest.chunk_count = u32::MAX;
         assert_json_as_serde(&widest);
+    }
+
+    #[test]
+    fn rows_read_from_one_file_write_as_serde_json_does() {
+        // Parsed rows share one buffer: a short cell is read with the
+        // bytes of the cells and rows after it, up to the buffer's end.
+        let text = "a,b,c\n\
+                    ab,\"x,y\",é\n\
+                    ,,\n\
+                    \"q\"\"uote\",\"multi\nline\",a cell of more than sixteen bytes\n\
+                    1,2,\"tab\there\"\n\
+                    z,,\n";
+        let table = crate::table::parse(text, crate::dialect::Delimiter::Comma).unwrap();
+        let rows: Vec<ChunkRow> = table
+            .rows
+            .into_iter()
+            .map(|row| ChunkRow {
+                row,
+                duplicate_of: None,
+            })
+            .collect();
+        // The row of empty cells is blank, and skipped.
+        assert_eq!(rows.len(), 4);
+        assert_json_as_serde(&message(rows.clone()));
+        for row in rows {
+            assert_json_as_serde(&message(vec![row]));
+        }
     }
 
     #[test]

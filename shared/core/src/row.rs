@@ -131,6 +131,16 @@ impl Cells {
         &self.store.text[self.span.start as usize..self.end()]
     }
 
+    /// [`Cells::as_text`] and whatever the buffer holds after it (room to
+    /// read a short cell as a fixed-size window), and where in it each cell
+    /// ends.
+    #[inline]
+    pub(crate) fn text_onward(&self) -> (&str, impl Iterator<Item = usize> + '_) {
+        let start = self.span.start;
+        let ends = self.ends().iter().map(move |&end| (end - start) as usize);
+        (&self.store.text[start as usize..], ends)
+    }
+
     /// Appends a cell: in place when this row owns the end of its buffer
     /// alone, as a row being built does; otherwise into a copy.
     pub fn push(&mut self, cell: &str) {
