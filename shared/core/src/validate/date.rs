@@ -7,7 +7,6 @@
 use super::{quoted, trim, Rejection};
 use crate::plan::DateOrder;
 use crate::validate::ErrorCode;
-use chrono::NaiveDate;
 use std::borrow::Cow;
 
 /// How a column's dates are read, resolved once per column.
@@ -272,7 +271,8 @@ fn ymd(
     Ok(iso(year, month, day))
 }
 
-/// A real calendar date with a four-digit year.
+/// A real calendar date with a four-digit year; a table of month lengths
+/// rather than building a calendar date only to drop it.
 fn check_ymd(
     value: &str,
     year: i32,
@@ -280,7 +280,7 @@ fn check_ymd(
     day: u32,
     read_as: Option<&str>,
 ) -> Result<(), Rejection> {
-    if year >= 1000 && NaiveDate::from_ymd_opt(year, month, day).is_some() {
+    if (1000..=9999).contains(&year) && (1..=days_in_month(year, month)).contains(&day) {
         return Ok(());
     }
     let how = read_as.map_or(String::new(), |r| format!(" when read as {r}"));
@@ -292,6 +292,18 @@ fn check_ymd(
             quoted(value)
         ),
     ))
+}
+
+/// The days of `month` in `year` of the Gregorian calendar; 0 when the
+/// month is not 1 to 12.
+fn days_in_month(year: i32, month: u32) -> u32 {
+    match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
+        2 => 28,
+        _ => 0,
+    }
 }
 
 /// `YYYY-MM-DD` for a real date with a four-digit year, without the
@@ -407,6 +419,26 @@ mod tests {
         assert_eq!(ok("1 Sept 2024", US), "2024-09-01");
         assert_eq!(code("31-Feb-2024", AUTO), ErrorCode::InvalidDate);
         assert_eq!(code("5 Marchish 2024", AUTO), ErrorCode::InvalidDate);
+    }
+
+    #[test]
+    fn calendar_dates_are_real_exactly_when_chrono_says_so() {
+        for year in [
+            1000, 1600, 1700, 1900, 1999, 2000, 2023, 2024, 2100, 2400, 9999,
+        ] {
+            for month in 0..=13 {
+                for day in 0..=32 {
+                    let ours = check_ymd("x", year, month, day, None).is_ok();
+                    let chrono = chrono::NaiveDate::from_ymd_opt(year, month, day).is_some();
+                    assert_eq!(ours, chrono, "{year}-{month}-{day}");
+                }
+            }
+        }
+        assert!(check_ymd("x", 999, 1, 1, None).is_err());
+        assert_eq!(ok("1900-02-28", AUTO), "1900-02-28");
+        assert_eq!(code("1900-02-29", AUTO), ErrorCode::InvalidDate);
+        assert_eq!(ok("2/29/2000", US), "2000-02-29");
+        assert_eq!(code("31/04/2024", EU), ErrorCode::InvalidDate);
     }
 
     #[test]

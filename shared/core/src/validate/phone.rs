@@ -16,33 +16,35 @@ const MAX_DIGITS: usize = 15;
 /// Borrowed from `raw` when it is already in E.164.
 pub fn normalize_phone(raw: &str) -> Result<Cow<'_, str>, Rejection> {
     let value = trim(raw);
-    // `x123`, `ext 123` and `ext. 123` all contain an x.
-    if value.bytes().any(|b| b == b'x' || b == b'X') {
-        return Err(invalid(
-            value,
-            "extensions cannot be imported: keep only the main number (for example \
-             (555) 123-4567) and put the extension in a note",
-        ));
-    }
     let (international, rest) = match value.strip_prefix('+') {
         Some(rest) => (true, rest),
         None => (false, value),
     };
-    // The result is built as the digits are read: a `+` and the digits,
-    // every one ASCII, pushed without a second pass or a UTF-8 check.
+    // The result is built as the digits are read: the `+` (and for a US
+    // number its country code) first, then the digits, every one ASCII,
+    // pushed without a second pass or a UTF-8 check.
     let mut e164 = String::with_capacity(2 + MAX_DIGITS);
-    e164.push('+');
+    e164.push_str(if international { "+" } else { "+1" });
+    let prefix = e164.len();
     // Bytes, not characters: every accepted one is ASCII, and a byte of a
     // multi-byte character is refused just as the character would be.
     for b in rest.bytes() {
         match b {
             b'0'..=b'9' => {
-                if e164.len() > MAX_DIGITS {
+                if e164.len() - prefix == MAX_DIGITS {
                     return Err(invalid(value, "it has more than 15 digits"));
                 }
                 e164.push(char::from(b));
             }
             b' ' | b'.' | b'-' | b'(' | b')' => {}
+            // `x123`, `ext 123` and `ext. 123` all contain an x.
+            _ if value.bytes().any(|b| b == b'x' || b == b'X') => {
+                return Err(invalid(
+                    value,
+                    "extensions cannot be imported: keep only the main number (for example \
+                     (555) 123-4567) and put the extension in a note",
+                ))
+            }
             _ => {
                 return Err(invalid(
                     value,
@@ -51,7 +53,7 @@ pub fn normalize_phone(raw: &str) -> Result<Cow<'_, str>, Rejection> {
             }
         }
     }
-    let digits = &e164.as_bytes()[1..];
+    let digits = &e164.as_bytes()[prefix..];
     let len = digits.len();
     if international {
         if (8..=MAX_DIGITS).contains(&len) && digits[0] != b'0' {
@@ -84,9 +86,9 @@ pub fn normalize_phone(raw: &str) -> Result<Cow<'_, str>, Rejection> {
             "a US area code and exchange cannot start with 0 or 1",
         ));
     }
-    // Ten national digits get the country code; eleven already start with it.
-    if len == 10 {
-        e164.insert(1, '1');
+    // Eleven digits wrote their own country code after the one put first.
+    if len == 11 {
+        e164.remove(prefix);
     }
     Ok(Cow::Owned(e164))
 }

@@ -49,7 +49,10 @@ pub(super) fn may_hold_control(value: &str) -> bool {
 
 /// What a spreadsheet may have done to an identifier that still imports.
 pub fn id_warning(value: &str, id_width: Option<u8>) -> Option<(WarningCode, String)> {
-    if looks_scientific(value) {
+    // Most IDs are digits alone: never scientific, and only their length
+    // is left to look at.
+    let digits = value.bytes().all(|b| b.is_ascii_digit());
+    if !digits && looks_scientific(value) {
         return Some((
             WarningCode::ScientificNotation,
             format!(
@@ -60,7 +63,7 @@ pub fn id_warning(value: &str, id_width: Option<u8>) -> Option<(WarningCode, Str
         ));
     }
     let width = usize::from(id_width?);
-    if !value.is_empty() && value.len() < width && value.bytes().all(|b| b.is_ascii_digit()) {
+    if digits && !value.is_empty() && value.len() < width {
         return Some((
             WarningCode::LeadingZerosLost,
             format!(
