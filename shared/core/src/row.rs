@@ -37,6 +37,11 @@ pub struct Cells {
 }
 
 /// Cell texts end to end, and where each cell ends.
+///
+/// Invariant, which reading a cell relies on to slice without checks:
+/// `ends` never decreases, and each end is at most `text.len()` and on a
+/// character boundary of `text`. Every way of building a store keeps it:
+/// appending whole `&str`s, or [`CellBuffer::from_parts`], which checks.
 #[derive(Debug, Default)]
 struct Store {
     text: String,
@@ -59,6 +64,12 @@ pub(crate) fn offset(n: usize) -> Offset {
 }
 
 /// One row's cells in a [`Store`].
+///
+/// Invariant within its store, checked by [`CellBuffer::cells`] and kept by
+/// every other way of building a row: `first + count` is at most the
+/// number of ends, `start` is on a character boundary and at most the first
+/// cell's end, and `end` is the last cell's end (`start` when there is
+/// none).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct CellSpan {
     /// Index in `ends` of the first cell's end.
@@ -92,7 +103,10 @@ impl Cells {
             0 => self.span.start,
             _ => ends[column - 1],
         };
-        Some(&self.store.text[start as usize..end as usize])
+        // SAFETY: by the store's and the span's invariants, `start` (the
+        // span's start or an earlier end) is at most `end`, `end` at most
+        // the text's length, and both are character boundaries.
+        Some(unsafe { cell_text(&self.store.text, start, end) })
     }
 
     /// Where each of the row's cells ends in the buffer.
@@ -168,6 +182,20 @@ impl Cells {
     }
 }
 
+/// `text[start..end]` without the bounds and boundary checks.
+///
+/// # Safety
+/// `start <= end <= text.len()`, and both are character boundaries: what
+/// a [`Store`]'s and a [`CellSpan`]'s invariants give any two ends of one
+/// row (or its start and an end).
+#[inline]
+unsafe fn cell_text(text: &str, start: Offset, end: Offset) -> &str {
+    debug_assert!(start <= end && text.is_char_boundary(start as usize));
+    debug_assert!(text.is_char_boundary(end as usize));
+    // SAFETY: the caller's promise.
+    unsafe { text.get_unchecked(start as usize..end as usize) }
+}
+
 /// Gathers the cells of many rows into one buffer, for rows read from one
 /// file: [`SharedCells::push_row`] per row, then [`CellBuffer::cells`].
 #[derive(Debug, Default)]
@@ -222,7 +250,21 @@ impl SharedCells {
 impl CellBuffer {
     /// Cells already laid out end to end, as a CSV reader writes them:
     /// `ends[i]` is where cell `i` ends in `text`.
+    ///
+    /// Panics when the ends break the store's invariant (decrease, pass
+    /// the text's end, or cut a character): a reader's bug, caught before
+    /// any cell is sliced without checks.
     pub(crate) fn from_parts(text: String, ends: Vec<Offset>) -> CellBuffer {
+        let mut previous = 0;
+        let sound = ends.iter().all(|&end| {
+            let ordered = previous <= end;
+            previous = end;
+            ordered && text.is_char_boundary(end as usize)
+        });
+        assert!(
+            sound,
+            "cell ends must rise and fall on character boundaries"
+        );
         CellBuffer(Arc::new(Store { text, ends }))
     }
 }
@@ -253,10 +295,27 @@ impl CellSpan {
 pub(crate) struct CellBuffer(Arc<Store>);
 
 impl CellBuffer {
-    /// The cells at `span`, from [`SharedCells::push_row`].
+    /// The cells at `span`. Panics when the span breaks its invariant
+    /// within this buffer, before any cell is sliced without checks.
     pub(crate) fn cells(&self, span: CellSpan) -> Cells {
+        let store = &self.0;
+        let (first, count) = (span.first as usize, span.count as usize);
+        let ends = first
+            .checked_add(count)
+            .and_then(|past| store.ends.get(first..past));
+        let sound = match ends {
+            Some([]) => span.end == span.start,
+            Some([head, .., last]) | Some([head @ last]) => {
+                span.start <= *head && span.end == *last
+            }
+            None => false,
+        };
+        assert!(
+            sound && store.text.is_char_boundary(span.start as usize),
+            "a row's span must lie within its buffer"
+        );
         Cells {
-            store: Arc::clone(&self.0),
+            store: Arc::clone(store),
             span,
         }
     }
@@ -287,7 +346,11 @@ impl<'c> Iterator for CellsIter<'c> {
     #[inline]
     fn next(&mut self) -> Option<&'c str> {
         let (&end, rest) = self.ends.split_first()?;
-        let cell = &self.text[self.start as usize..end as usize];
+        // SAFETY: built by `Cells::iter` from a row's span and ends, and
+        // `start` only ever moves to the end just passed: by the store's
+        // and the span's invariants, `start <= end <= text.len()`, both on
+        // character boundaries.
+        let cell = unsafe { cell_text(self.text, self.start, end) };
         self.start = end;
         self.ends = rest;
         Some(cell)
@@ -303,7 +366,9 @@ impl DoubleEndedIterator for CellsIter<'_> {
         let (&end, rest) = self.ends.split_last()?;
         let start = rest.last().copied().unwrap_or(self.start);
         self.ends = rest;
-        Some(&self.text[start as usize..end as usize])
+        // SAFETY: as in `next`: `start` is the front's start or an earlier
+        // end of the same row.
+        Some(unsafe { cell_text(self.text, start, end) })
     }
 }
 
@@ -441,6 +506,44 @@ mod tests {
         assert_eq!(rows[1], Cells::default());
         assert_eq!(rows[2].iter().len(), 2);
         assert_eq!(format!("{:?}", rows[2]), r#"["é\"", "x"]"#);
+    }
+
+    #[test]
+    fn a_buffer_from_parts_reads_its_rows() {
+        let buffer = CellBuffer::from_parts("abcé".to_string(), vec![1, 3, 3, 5]);
+        let row = buffer.cells(CellSpan::new(1, 3, 1, 5, true));
+        assert_eq!(row.iter().collect::<Vec<_>>(), ["bc", "", "é"]);
+        assert_eq!(row.get(2), Some("é"));
+        let empty = buffer.cells(CellSpan::new(4, 0, 5, 5, true));
+        assert!(empty.is_empty() && empty.get(0).is_none());
+    }
+
+    #[test]
+    #[should_panic(expected = "cell ends must rise and fall on character boundaries")]
+    fn ends_that_fall_back_are_refused() {
+        CellBuffer::from_parts("abc".to_string(), vec![2, 1]);
+    }
+
+    #[test]
+    #[should_panic(expected = "cell ends must rise and fall on character boundaries")]
+    fn ends_inside_a_character_are_refused() {
+        CellBuffer::from_parts("é".to_string(), vec![1, 2]);
+    }
+
+    #[test]
+    fn spans_outside_their_buffer_are_refused() {
+        let buffer = CellBuffer::from_parts("abcé".to_string(), vec![1, 3, 5]);
+        for span in [
+            // Past the last end; starting after its first cell ends; an end
+            // that is not the last cell's; a start inside a character.
+            CellSpan::new(2, 2, 3, 5, true),
+            CellSpan::new(0, 2, 2, 3, true),
+            CellSpan::new(0, 2, 0, 5, true),
+            CellSpan::new(3, 0, 4, 4, true),
+        ] {
+            let refused = std::panic::catch_unwind(|| buffer.cells(span)).is_err();
+            assert!(refused, "{span:?}");
+        }
     }
 
     #[test]
