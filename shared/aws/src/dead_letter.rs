@@ -16,8 +16,7 @@ const DEAD_ROW_MESSAGE: &str = "this row could not be processed after several at
 pub async fn count_dead_chunks(event: SqsEvent, deps: &Deps) -> SqsBatchResponse {
     let mut batch_item_failures = Vec::new();
     for message in &event.records {
-        let Ok(chunk) = serde_json::from_str::<ChunkMessage>(message.body.as_deref().unwrap_or(""))
-        else {
+        let Ok(chunk) = ChunkMessage::from_json(message.body.as_deref().unwrap_or("")) else {
             // Nothing to count it against: keeping it would only loop.
             error!(message_id = ?message.message_id, "dead letter is not a chunk message; dropped");
             continue;

@@ -43,7 +43,7 @@ pub(crate) fn failed_item(message: &SqsMessage) -> BatchItemFailure {
 }
 
 async fn process_message(message: &SqsMessage, deps: &Deps) -> bool {
-    let chunk: ChunkMessage = match serde_json::from_str(message.body.as_deref().unwrap_or("")) {
+    let chunk = match ChunkMessage::from_json(message.body.as_deref().unwrap_or("")) {
         Ok(chunk) => chunk,
         Err(err) => {
             error!(message_id = ?message.message_id, %err, "not a chunk message");

@@ -198,17 +198,14 @@ fn benches<M: Measurement>(c: &mut Criterion<M>, bytes: &[u8]) {
     group.bench_function("serialize_chunks", |b| {
         b.iter(|| serialize_all(black_box(&chunks)))
     });
-    // The processor's side, not part of the target: parse a message back.
-    let messages: Vec<String> = chunks
-        .iter()
-        .map(|c| serde_json::to_string(c).expect("serializable"))
-        .collect();
+    // The processor's side, not part of the target: read a message back.
+    let messages: Vec<String> = chunks.iter().map(ChunkMessage::to_json).collect();
     group.bench_function("deserialize_chunks", |b| {
         b.iter(|| {
             messages
                 .iter()
                 .map(|m| {
-                    serde_json::from_str::<ChunkMessage>(m)
+                    ChunkMessage::from_json(m)
                         .map(|c| c.rows.len())
                         .unwrap_or(0)
                 })

@@ -239,9 +239,8 @@ impl SharedCells {
         }
     }
 
-    /// The buffer, ready to hand out the rows' cells. Parsing fills a
-    /// [`CellBuffer`] directly; only tests build one this way.
-    #[cfg(test)]
+    /// The buffer, ready to hand out the rows' cells (parsing fills a
+    /// [`CellBuffer`] directly).
     pub(crate) fn finish(self) -> CellBuffer {
         CellBuffer(Arc::new(self.store))
     }

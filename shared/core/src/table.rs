@@ -9,7 +9,7 @@ use csv_core::ReadRecordResult;
 use plain::{CellSink, PlainReader};
 
 mod plain;
-mod stops;
+pub(crate) mod stops;
 
 /// A parsed file.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -13,7 +13,7 @@
 const BLOCK: usize = 64;
 
 /// The stops of one input, in order, from wherever the reader seeks.
-pub(super) struct Stops<'a> {
+pub(crate) struct Stops<'a> {
     input: &'a [u8],
     /// Separator, quote, CR, LF.
     bytes: [u8; 4],
@@ -28,7 +28,7 @@ pub(super) struct Stops<'a> {
 }
 
 impl<'a> Stops<'a> {
-    pub(super) fn new(input: &'a [u8], delimiter: u8) -> Stops<'a> {
+    pub(crate) fn new(input: &'a [u8], delimiter: u8) -> Stops<'a> {
         Stops {
             input,
             bytes: [delimiter, b'"', b'\r', b'\n'],
@@ -42,7 +42,7 @@ impl<'a> Stops<'a> {
     /// or after it. Records follow one another, so the block already
     /// tested usually holds `at` and only loses its bits before it.
     #[inline]
-    pub(super) fn seek(&mut self, at: usize) {
+    pub(crate) fn seek(&mut self, at: usize) {
         match at.checked_sub(self.base) {
             Some(into) if self.current && into < BLOCK => self.pending &= !0u64 << into,
             _ => {
@@ -61,7 +61,7 @@ impl<'a> Stops<'a> {
 
     /// The next stop, or `None` at the end of the input.
     #[inline]
-    pub(super) fn next(&mut self) -> Option<usize> {
+    pub(crate) fn next(&mut self) -> Option<usize> {
         loop {
             if self.pending != 0 {
                 let at = self.base + self.pending.trailing_zeros() as usize;
