@@ -74,10 +74,12 @@ fn parse_records(
             (Some(_), Some(reader)) => {
                 let mut sink = CellSink {
                     out: &mut out,
-                    written: &mut written,
+                    written,
                     ends: &mut ends,
                 };
-                reader.record(read, &mut sink)
+                let end = reader.record(read, &mut sink);
+                written = sink.written;
+                end
             }
             _ => None,
         };

@@ -23,11 +23,12 @@ pub(super) struct PlainReader<'a> {
     stops: Stops<'a>,
 }
 
-/// Where a record's cells go: `out` from `*written` on, each cell's end
+/// Where a record's cells go: `out` from `written` on, each cell's end
 /// pushed to `ends`.
 pub(super) struct CellSink<'a> {
     pub out: &'a mut [u8],
-    pub written: &'a mut usize,
+    /// Held here, not behind a reference, so it can live in a register.
+    pub written: usize,
     pub ends: &'a mut Vec<Offset>,
 }
 
@@ -40,7 +41,7 @@ impl CellSink<'_> {
     /// the buffer is full. A short cell is copied with the bytes after it,
     /// which the next cell overwrites or the buffer's end cuts off.
     fn append(&mut self, input: &[u8], from: usize, to: usize) -> Option<()> {
-        let at = *self.written;
+        let at = self.written;
         let len = to - from;
         match (
             input.get(from..from + SHORT_CELL),
@@ -52,19 +53,19 @@ impl CellSink<'_> {
                 .get_mut(at..at + len)?
                 .copy_from_slice(&input[from..to]),
         }
-        *self.written = at + len;
+        self.written = at + len;
         Some(())
     }
 
     /// Appends the quote a doubled quote stands for.
     fn append_quote(&mut self) -> Option<()> {
-        *self.out.get_mut(*self.written)? = b'"';
-        *self.written += 1;
+        *self.out.get_mut(self.written)? = b'"';
+        self.written += 1;
         Some(())
     }
 
     fn end_cell(&mut self) {
-        self.ends.push(offset(*self.written));
+        self.ends.push(offset(self.written));
     }
 }
 
