@@ -610,7 +610,7 @@ mod tests {
         assert_eq!(json_len(&r), serde_json::to_string(&r).unwrap().len());
     }
 
-    fn message(rows: Vec<ChunkRow>) -> ChunkMessage {
+    pub(super) fn message(rows: Vec<ChunkRow>) -> ChunkMessage {
         ChunkMessage {
             company_id: "c\"1".into(),
             import_id: "imp-1".into(),

@@ -199,26 +199,15 @@ impl<'a> RowReader<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalog::Entity;
     use crate::chunk::{chunk_rows, ChunkLimits};
     use crate::row::Cells;
-    use crate::template::ImportSettings;
     use proptest::prelude::*;
 
+    /// A message whose headers hold the rows' marker, as keys and text.
     fn message(rows: Vec<ChunkRow>) -> ChunkMessage {
-        ChunkMessage {
-            company_id: "c\"1".into(),
-            import_id: "imp-1".into(),
-            chunk_index: 3,
-            chunk_count: 7,
-            plan: ImportPlan {
-                entity: Entity::Employees,
-                headers: vec!["Email".into(), "rows".into(), "\",\"rows\":[".into()],
-                columns: vec![],
-                settings: ImportSettings::default(),
-            },
-            rows,
-        }
+        let mut message = crate::chunk::tests::message(rows);
+        message.plan.headers = vec!["Email".into(), "rows".into(), "\",\"rows\":[".into()];
+        message
     }
 
     fn row(number: u32, cells: &[&str], duplicate_of: Option<u32>) -> ChunkRow {
