@@ -32,21 +32,13 @@ pub fn normalize_phone(raw: &str) -> Result<Cow<'_, str>, Rejection> {
         match b {
             b'0'..=b'9' => {
                 if e164.len() - prefix == MAX_DIGITS {
-                    return Err(invalid(value, "it has more than 15 digits"));
+                    return Err(refused(value, "it has more than 15 digits"));
                 }
                 e164.push(char::from(b));
             }
             b' ' | b'.' | b'-' | b'(' | b')' => {}
-            // `x123`, `ext 123` and `ext. 123` all contain an x.
-            _ if value.bytes().any(|b| b == b'x' || b == b'X') => {
-                return Err(invalid(
-                    value,
-                    "extensions cannot be imported: keep only the main number (for example \
-                     (555) 123-4567) and put the extension in a note",
-                ))
-            }
             _ => {
-                return Err(invalid(
+                return Err(refused(
                     value,
                     "it may hold only digits, spaces, dots, dashes, parentheses and a leading +",
                 ))
@@ -91,6 +83,20 @@ pub fn normalize_phone(raw: &str) -> Result<Cow<'_, str>, Rejection> {
         e164.remove(prefix);
     }
     Ok(Cow::Owned(e164))
+}
+
+/// Why reading stopped early, unless the value has an extension: that is
+/// the problem an admin should hear about first (`x123`, `ext 123` and
+/// `ext. 123` all contain an x, and no number that gets past the read does).
+fn refused(value: &str, why: &str) -> Rejection {
+    if value.bytes().any(|b| b == b'x' || b == b'X') {
+        return invalid(
+            value,
+            "extensions cannot be imported: keep only the main number (for example \
+             (555) 123-4567) and put the extension in a note",
+        );
+    }
+    invalid(value, why)
 }
 
 fn invalid(value: &str, why: &str) -> Rejection {
@@ -171,6 +177,7 @@ mod tests {
             "555-234-5678 x123",
             "555-234-5678 ext. 123",
             "5552345678X12",
+            "+1234567890123456 x12",
         ] {
             let err = normalize_phone(raw).unwrap_err();
             assert_eq!(err.code, ErrorCode::InvalidPhone);
