@@ -149,11 +149,12 @@ impl<'a> RowReader<'a> {
         found
     }
 
-    /// A `u32` as JSON writes it: `0`, or digits without a leading zero.
+    /// A `u32` as JSON writes it: `0`, or digits without a leading zero;
+    /// more than fits is refused by the checked arithmetic.
     fn number(&mut self) -> Option<u32> {
         let bytes = &self.text.as_bytes()[self.at..];
         let digits = bytes.iter().take_while(|b| b.is_ascii_digit()).count();
-        if digits == 0 || (digits > 1 && bytes[0] == b'0') || digits > 10 {
+        if digits == 0 || (digits > 1 && bytes[0] == b'0') {
             return None;
         }
         let value = bytes[..digits].iter().try_fold(0u32, |n, &b| {
