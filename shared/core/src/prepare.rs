@@ -169,8 +169,8 @@ mod tests {
         let RowOutcome::Valid { record, .. } = &outcomes[1].1 else {
             panic!("row 3 should pass")
         };
-        assert_eq!(record.values["hire_date"], "2024-02-13");
-        assert_eq!(record.values["employee_status"], "Active");
+        assert_eq!(&record.values["hire_date"], "2024-02-13");
+        assert_eq!(&record.values["employee_status"], "Active");
     }
 
     #[test]

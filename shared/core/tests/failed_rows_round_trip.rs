@@ -179,12 +179,12 @@ fn a_fixed_failed_rows_file_imports_as_it_is() {
         })
         .collect();
     assert_eq!(records[0].key, "bob@example.com");
-    assert_eq!(records[0].values["first_name"], "Bob, Jr.");
-    assert_eq!(records[0].values["employee_id"], "00124");
+    assert_eq!(&records[0].values["first_name"], "Bob, Jr.");
+    assert_eq!(&records[0].values["employee_id"], "00124");
     assert_eq!(records[1].key, "cy@example.com");
-    assert_eq!(records[1].values["employee_status"], "Inactive");
-    assert_eq!(records[1].values["hire_date"], "2024-02-28");
-    assert_eq!(records[1].values["employee_id"], "00125");
+    assert_eq!(&records[1].values["employee_status"], "Inactive");
+    assert_eq!(&records[1].values["hire_date"], "2024-02-28");
+    assert_eq!(&records[1].values["employee_id"], "00125");
     assert_eq!(rows[0].row.cell(7), FORMULA);
 }
 

@@ -4,6 +4,7 @@
 //! the whole column (see [`crate::plan::ImportPlan::profile`]) or the value
 //! itself settles the day/month order, or the cell fails as ambiguous.
 
+use super::values::{as_cow, Normalized};
 use super::{quoted, trim, Rejection};
 use crate::plan::DateOrder;
 use crate::validate::ErrorCode;
@@ -46,21 +47,30 @@ const MONTHS: [&str; 12] = [
 
 /// Borrowed from `raw` when it is already `YYYY-MM-DD`.
 pub fn normalize_date(raw: &str, rule: DateRule) -> Result<Cow<'_, str>, Rejection> {
+    as_cow(|out| write_date(raw, rule, out))
+}
+
+/// [`normalize_date`], appending the ISO form to `out`.
+pub(crate) fn write_date<'r>(
+    raw: &'r str,
+    rule: DateRule,
+    out: &mut String,
+) -> Result<Normalized<'r>, Rejection> {
     let value = trim(raw);
     // Most date cells are YYYY-MM-DD already: read at fixed places.
     if let Some((y, m, d)) = exact_iso(value.as_bytes()) {
         check_ymd(value, y, m, d, None)?;
-        return Ok(Cow::Borrowed(value));
+        return Ok(Normalized::Kept(value));
     }
     if let Some((y, m, d)) = iso_parts(value) {
         check_ymd(value, y, m, d, None)?;
         // Dashes at 4 and 7 of 10 bytes: two-digit month and day, no time.
         let b = value.as_bytes();
-        return Ok(if b.len() == 10 && b[4] == b'-' && b[7] == b'-' {
-            Cow::Borrowed(value)
-        } else {
-            Cow::Owned(iso(y, m, d))
-        });
+        if b.len() == 10 && b[4] == b'-' && b[7] == b'-' {
+            return Ok(Normalized::Kept(value));
+        }
+        write_iso(out, y, m, d);
+        return Ok(Normalized::Written);
     }
     if rule == DateRule::IsoOnly {
         return Err(Rejection::new(
@@ -100,11 +110,11 @@ pub fn normalize_date(raw: &str, rule: DateRule) -> Result<Cow<'_, str>, Rejecti
                 DateOrder::DayFirst => "DD/MM/YYYY (day first)",
             })
         };
-        return ymd(value, year, month, day, read_as).map(Cow::Owned);
+        return ymd(value, year, month, day, read_as, out);
     }
     if let Some((year, month, day)) = named_month_parts(value) {
         let year = year_of(value, year)?;
-        return ymd(value, year, month, day, None).map(Cow::Owned);
+        return ymd(value, year, month, day, None, out);
     }
     Err(Rejection::new(
         ErrorCode::InvalidDate,
@@ -260,15 +270,18 @@ fn year_of(value: &str, year: &str) -> Result<i32, Rejection> {
     }
 }
 
+/// Checks the date and appends it to `out` as ISO.
 fn ymd(
     value: &str,
     year: i32,
     month: u32,
     day: u32,
     read_as: Option<&str>,
-) -> Result<String, Rejection> {
+    out: &mut String,
+) -> Result<Normalized<'static>, Rejection> {
     check_ymd(value, year, month, day, read_as)?;
-    Ok(iso(year, month, day))
+    write_iso(out, year, month, day);
+    Ok(Normalized::Written)
 }
 
 /// A real calendar date with a four-digit year; a table of month lengths
@@ -306,10 +319,10 @@ fn days_in_month(year: i32, month: u32) -> u32 {
     }
 }
 
-/// `YYYY-MM-DD` for a real date with a four-digit year, without the
-/// formatting machinery (this runs for every date cell not already ISO):
-/// the ten bytes are written in place and copied once.
-fn iso(year: i32, month: u32, day: u32) -> String {
+/// Appends `YYYY-MM-DD` for a real date with a four-digit year, without
+/// the formatting machinery (this runs for every date cell not already
+/// ISO): the ten bytes are made in place and copied once.
+fn write_iso(out: &mut String, year: i32, month: u32, day: u32) {
     let digit = |n: u32| b'0' + (n % 10) as u8;
     let year = year.unsigned_abs();
     let bytes = [
@@ -324,9 +337,7 @@ fn iso(year: i32, month: u32, day: u32) -> String {
         digit(day / 10),
         digit(day),
     ];
-    std::str::from_utf8(&bytes)
-        .expect("digits and dashes are ASCII")
-        .to_owned()
+    out.push_str(std::str::from_utf8(&bytes).expect("digits and dashes are ASCII"));
 }
 
 fn ambiguous(value: &str, first: u32, second: u32, year: i32) -> Rejection {

@@ -2,6 +2,7 @@
 //! hold work addresses; quoted local parts and IP-literal domains are
 //! rejected on purpose because they are almost always typos.
 
+use super::values::{as_cow, Normalized};
 use super::{quoted, trim, Rejection};
 use crate::validate::ErrorCode;
 use std::borrow::Cow;
@@ -9,12 +10,25 @@ use std::borrow::Cow;
 /// Trimmed and lower-cased, so `Jane@X.com` and `jane@x.com` are one person.
 /// Borrowed from `raw` when it is already lower-case.
 pub fn normalize_email(raw: &str) -> Result<Cow<'_, str>, Rejection> {
+    as_cow(|out| write_email(raw, out))
+}
+
+/// [`normalize_email`], appending a lower-cased copy to `out`.
+pub(crate) fn write_email<'r>(raw: &'r str, out: &mut String) -> Result<Normalized<'r>, Rejection> {
     let value = trim(raw);
     match email_case(value) {
-        Some(EmailCase::Lower) => Ok(Cow::Borrowed(value)),
+        Some(EmailCase::Lower) => Ok(Normalized::Kept(value)),
         // ASCII lower-casing gives the same and skips the Unicode tables.
-        Some(EmailCase::AsciiUpper) => Ok(Cow::Owned(value.to_ascii_lowercase())),
-        Some(EmailCase::Unicode) => Ok(Cow::Owned(value.to_lowercase())),
+        Some(EmailCase::AsciiUpper) => {
+            let start = out.len();
+            out.push_str(value);
+            out[start..].make_ascii_lowercase();
+            Ok(Normalized::Written)
+        }
+        Some(EmailCase::Unicode) => {
+            out.push_str(&value.to_lowercase());
+            Ok(Normalized::Written)
+        }
         None => Err(Rejection::new(
             ErrorCode::InvalidEmail,
             format!(

@@ -6,6 +6,7 @@
 //! files hold: NANP numbers in any punctuation, and international numbers
 //! already written with `+`.
 
+use super::values::{as_cow, Normalized};
 use super::{quoted, trim, Rejection};
 use crate::validate::ErrorCode;
 use std::borrow::Cow;
@@ -15,6 +16,11 @@ const MAX_DIGITS: usize = 15;
 
 /// Borrowed from `raw` when it is already in E.164.
 pub fn normalize_phone(raw: &str) -> Result<Cow<'_, str>, Rejection> {
+    as_cow(|out| write_phone(raw, out))
+}
+
+/// [`normalize_phone`], appending the E.164 form to `out`.
+pub(crate) fn write_phone<'r>(raw: &'r str, out: &mut String) -> Result<Normalized<'r>, Rejection> {
     let value = trim(raw);
     let (international, rest) = match value.strip_prefix('+') {
         Some(rest) => (true, rest),
@@ -23,18 +29,18 @@ pub fn normalize_phone(raw: &str) -> Result<Cow<'_, str>, Rejection> {
     // The result is built as the digits are read: the `+` (and for a US
     // number its country code) first, then the digits, every one ASCII,
     // pushed without a second pass or a UTF-8 check.
-    let mut e164 = String::with_capacity(2 + MAX_DIGITS);
-    e164.push_str(if international { "+" } else { "+1" });
-    let prefix = e164.len();
+    out.reserve(2 + MAX_DIGITS);
+    out.push_str(if international { "+" } else { "+1" });
+    let prefix = out.len();
     // Bytes, not characters: every accepted one is ASCII, and a byte of a
     // multi-byte character is refused just as the character would be.
     for b in rest.bytes() {
         match b {
             b'0'..=b'9' => {
-                if e164.len() - prefix == MAX_DIGITS {
+                if out.len() - prefix == MAX_DIGITS {
                     return Err(refused(value, "it has more than 15 digits"));
                 }
-                e164.push(char::from(b));
+                out.push(char::from(b));
             }
             b' ' | b'.' | b'-' | b'(' | b')' => {}
             _ => {
@@ -45,15 +51,15 @@ pub fn normalize_phone(raw: &str) -> Result<Cow<'_, str>, Rejection> {
             }
         }
     }
-    let digits = &e164.as_bytes()[prefix..];
+    let digits = &out.as_bytes()[prefix..];
     let len = digits.len();
     if international {
         if (8..=MAX_DIGITS).contains(&len) && digits[0] != b'0' {
             // Nothing but the digits after the `+`: already E.164.
             return Ok(if len == rest.len() {
-                Cow::Borrowed(value)
+                Normalized::Kept(value)
             } else {
-                Cow::Owned(e164)
+                Normalized::Written
             });
         }
         return Err(invalid(
@@ -80,9 +86,9 @@ pub fn normalize_phone(raw: &str) -> Result<Cow<'_, str>, Rejection> {
     }
     // Eleven digits wrote their own country code after the one put first.
     if len == 11 {
-        e164.remove(prefix);
+        out.remove(prefix);
     }
-    Ok(Cow::Owned(e164))
+    Ok(Normalized::Written)
 }
 
 /// Why reading stopped early, unless the value has an extension: that is

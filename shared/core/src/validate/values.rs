@@ -2,8 +2,10 @@
 
 use serde::de::{Deserialize, Deserializer};
 use serde::ser::{Serialize, Serializer};
+use super::Rejection;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::fmt;
 use std::ops::Index;
 
 /// Field id → normalized value, sorted by field id, one entry per field.
@@ -12,20 +14,105 @@ use std::ops::Index;
 /// the validator already knows the fields' order, so building is one push
 /// per value, where a map allocated nodes and compared keys. Ids borrow the
 /// catalog's and values borrow the row's cells when normalizing left them
-/// as they were (a trimmed name, an ISO date), so most cells cost no copy.
-/// Serializes as a JSON object, as the map did.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Values<'r>(Vec<(Cow<'static, str>, Cow<'r, str>)>);
+/// as they were (a trimmed name, an ISO date); the values normalizing
+/// rewrote (a lower-cased email, an E.164 phone) share one string, so a row
+/// allocates once for them all rather than once a value. Serializes as a
+/// JSON object, as the map did.
+#[derive(Clone, Default)]
+pub struct Values<'r> {
+    pairs: Vec<(Cow<'static, str>, Slot<'r>)>,
+    /// The rewritten values, end to end.
+    written: String,
+}
+
+/// Where one value is.
+#[derive(Clone, Copy, Debug)]
+enum Slot<'r> {
+    /// The cell's text, trimmed, or a spelling of the catalog's.
+    Kept(&'r str),
+    /// `written[start..end]`: offsets of four bytes keep a slot as small as
+    /// a `&str`, and one row's values are nowhere near 4 GiB.
+    Written { start: u32, end: u32 },
+}
+
+/// What normalizing one value did with the string it was handed.
+///
+/// A normalizer either keeps the value it read, or a spelling of the
+/// catalog's, or appends the rewritten value to the string. What it appends
+/// before it keeps a value or refuses it is left for the caller to cut off.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Normalized<'r> {
+    Kept(&'r str),
+    /// Appended to the string.
+    Written,
+}
+
+/// A normalizer that appends what it rewrites to the string it is handed.
+pub(crate) trait Normalizer<'r>: FnOnce(&mut String) -> Result<Normalized<'r>, Rejection> {}
+
+impl<'r, F: FnOnce(&mut String) -> Result<Normalized<'r>, Rejection>> Normalizer<'r> for F {}
+
+/// A writing normalizer's result as a value of its own: what the public
+/// `normalize_*` functions return.
+pub(crate) fn as_cow<'r>(write: impl Normalizer<'r>) -> Result<Cow<'r, str>, Rejection> {
+    let mut out = String::new();
+    Ok(match write(&mut out)? {
+        Normalized::Kept(value) => Cow::Borrowed(value),
+        Normalized::Written => Cow::Owned(out),
+    })
+}
+
+/// A slot's end in the written text.
+fn written_offset(n: usize) -> u32 {
+    u32::try_from(n).expect("one row's values are within 4 GiB")
+}
 
 impl<'r> Values<'r> {
-    /// From pairs already sorted by field id, without repeats.
-    pub(crate) fn from_sorted(pairs: Vec<(Cow<'static, str>, Cow<'r, str>)>) -> Values<'r> {
-        debug_assert!(pairs.windows(2).all(|w| w[0].0 < w[1].0));
-        Values(pairs)
+    /// Room for `fields` values, and for the rewritten ones of a usual row
+    /// (an email, a phone, a date) without growing.
+    pub(crate) fn with_capacity(fields: usize) -> Values<'r> {
+        Values {
+            pairs: Vec::with_capacity(fields),
+            written: String::with_capacity(64),
+        }
+    }
+
+    /// Normalizes the value of `field`, which must sort after every field
+    /// already pushed, and pushes it when it is accepted.
+    #[inline]
+    pub(crate) fn push_with(
+        &mut self,
+        field: &'static str,
+        write: impl Normalizer<'r>,
+    ) -> Result<(), Rejection> {
+        debug_assert!(self.pairs.last().is_none_or(|(last, _)| **last < *field));
+        let start = self.written.len();
+        let slot = match write(&mut self.written) {
+            Ok(Normalized::Written) => Slot::Written {
+                start: written_offset(start),
+                end: written_offset(self.written.len()),
+            },
+            Ok(Normalized::Kept(value)) => {
+                self.written.truncate(start);
+                Slot::Kept(value)
+            }
+            Err(rejection) => {
+                self.written.truncate(start);
+                return Err(rejection);
+            }
+        };
+        self.pairs.push((Cow::Borrowed(field), slot));
+        Ok(())
+    }
+
+    /// The value pushed `index`th.
+    #[inline]
+    pub(crate) fn value_at(&self, index: usize) -> &str {
+        self.text(self.pairs[index].1)
     }
 
     pub fn get(&self, field: &str) -> Option<&str> {
-        self.position(field).map(|i| self.0[i].1.as_ref())
+        self.position(field).map(|i| self.value_at(i))
     }
 
     pub fn contains(&self, field: &str) -> bool {
@@ -34,29 +121,70 @@ impl<'r> Values<'r> {
 
     /// Field ids and values, by field id.
     pub fn iter(&self) -> impl ExactSizeIterator<Item = (&str, &str)> {
-        self.0.iter().map(|(k, v)| (k.as_ref(), v.as_ref()))
+        self.pairs.iter().map(|(k, v)| (k.as_ref(), self.text(*v)))
     }
 
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.pairs.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.pairs.is_empty()
     }
 
-    /// The same values, no longer borrowing the row.
+    /// The same values, no longer borrowing the row: kept ones are copied
+    /// after the rewritten ones.
     pub fn into_owned(self) -> Values<'static> {
-        Values(
-            self.0
-                .into_iter()
-                .map(|(k, v)| (k, Cow::Owned(v.into_owned())))
-                .collect(),
-        )
+        let mut written = self.written;
+        let pairs = self
+            .pairs
+            .into_iter()
+            .map(|(k, v)| match v {
+                Slot::Kept(value) => (k, append(&mut written, value)),
+                Slot::Written { start, end } => (k, Slot::Written { start, end }),
+            })
+            .collect();
+        Values { pairs, written }
+    }
+
+    #[inline]
+    fn text(&self, slot: Slot<'r>) -> &str {
+        match slot {
+            Slot::Kept(value) => value,
+            Slot::Written { start, end } => &self.written[start as usize..end as usize],
+        }
     }
 
     fn position(&self, field: &str) -> Option<usize> {
-        self.0.binary_search_by(|(k, _)| k.as_ref().cmp(field)).ok()
+        self.pairs
+            .binary_search_by(|(k, _)| k.as_ref().cmp(field))
+            .ok()
+    }
+}
+
+/// A slot for `value`, copied to the end of `written`.
+fn append(written: &mut String, value: &str) -> Slot<'static> {
+    let start = written_offset(written.len());
+    written.push_str(value);
+    Slot::Written {
+        start,
+        end: written_offset(written.len()),
+    }
+}
+
+/// Equal when they hold the same fields with the same values, however each
+/// value is stored.
+impl PartialEq for Values<'_> {
+    fn eq(&self, other: &Values<'_>) -> bool {
+        self.iter().eq(other.iter())
+    }
+}
+
+impl Eq for Values<'_> {}
+
+impl fmt::Debug for Values<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map().entries(self.iter()).finish()
     }
 }
 
@@ -74,17 +202,25 @@ impl<'r> FromIterator<(Cow<'static, str>, Cow<'r, str>)> for Values<'r> {
             }
             same
         });
-        Values(pairs)
+        let mut values = Values::with_capacity(pairs.len());
+        for (field, value) in pairs {
+            let slot = match value {
+                Cow::Borrowed(value) => Slot::Kept(value),
+                Cow::Owned(value) => append(&mut values.written, &value),
+            };
+            values.pairs.push((field, slot));
+        }
+        values
     }
 }
 
-impl<'r> Index<&str> for Values<'r> {
-    type Output = Cow<'r, str>;
+impl Index<&str> for Values<'_> {
+    type Output = str;
 
     /// Panics when the field has no value, as a map's index does.
-    fn index(&self, field: &str) -> &Cow<'r, str> {
-        match self.position(field) {
-            Some(i) => &self.0[i].1,
+    fn index(&self, field: &str) -> &str {
+        match self.get(field) {
+            Some(value) => value,
             None => panic!("no value for field {field:?}"),
         }
     }
@@ -99,11 +235,10 @@ impl Serialize for Values<'_> {
 impl<'de> Deserialize<'de> for Values<'_> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let map = BTreeMap::<String, String>::deserialize(deserializer)?;
-        Ok(Values(
-            map.into_iter()
-                .map(|(k, v)| (Cow::Owned(k), Cow::Owned(v)))
-                .collect(),
-        ))
+        Ok(map
+            .into_iter()
+            .map(|(k, v)| (Cow::Owned(k), Cow::Owned(v)))
+            .collect())
     }
 }
 
@@ -126,7 +261,7 @@ mod tests {
             [("a", "2"), ("b", "5"), ("c", "4")]
         );
         assert_eq!(v.get("b"), Some("5"));
-        assert_eq!(v["c"], "4");
+        assert_eq!(&v["c"], "4");
         assert_eq!(v.get("d"), None);
         assert!(v.contains("a") && !v.contains("z"));
         assert_eq!(v.len(), 3);
