@@ -72,6 +72,8 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded<'_>, FileError> {
     }
     // `lossy` is set when some bytes did not fit the encoding the file
     // announced with its BOM and were replaced by U+FFFD.
+    // What the scan below finds, when the UTF-8 check found it already.
+    let mut scanned = None;
     let (text, encoding, lossy) = if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
         // A BOM promises UTF-8; stray invalid bytes become U+FFFD rather
         // than turning the whole file into Windows-1252.
@@ -85,11 +87,14 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded<'_>, FileError> {
         let (text, lossy) = UTF_16BE.decode_without_bom_handling(rest);
         (text, TextEncoding::Utf16Be, lossy)
     } else {
-        // Vector instructions check UTF-8 several times faster than
-        // `std::str::from_utf8`; only whether it is matters here.
-        match simdutf8::basic::from_utf8(bytes) {
-            Ok(text) => (Cow::Borrowed(text), TextEncoding::Utf8, false),
-            Err(_) => {
+        match utf8_scanned(bytes) {
+            Some(found) => {
+                scanned = Some(found);
+                // SAFETY: `utf8_scanned` checked every byte to be UTF-8.
+                let text = unsafe { std::str::from_utf8_unchecked(bytes) };
+                (Cow::Borrowed(text), TextEncoding::Utf8, false)
+            }
+            None => {
                 let (text, _) = WINDOWS_1252.decode_without_bom_handling(bytes);
                 (text, TextEncoding::Windows1252, false)
             }
@@ -98,7 +103,7 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded<'_>, FileError> {
     if text.trim().is_empty() {
         return Err(FileError::Empty);
     }
-    let scan = scan(text.as_bytes());
+    let scan = scanned.unwrap_or_else(|| scan(text.as_bytes()));
     if scan.nul {
         return Err(FileError::Binary {
             reason: "it contains NUL bytes, as program files and images do".to_string(),
@@ -139,7 +144,7 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded<'_>, FileError> {
 }
 
 /// What one pass over the decoded text found.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, PartialEq, Eq)]
 struct Scan {
     nul: bool,
     controls: usize,
@@ -150,29 +155,88 @@ struct Scan {
 /// Bytes per block of [`scan`]: few enough for byte-wide counters.
 const SCAN_BLOCK: usize = 128;
 
-/// One pass over the UTF-8 bytes of the text, a block at a time: NULs,
-/// control characters and mojibake lead bytes are counted without a branch
-/// per byte, so the compiler vectorizes it; only a block holding a 0xC3
-/// byte is searched further, and only until mojibake is found.
+/// Bytes checked as UTF-8 and then scanned at a time: few enough to be
+/// still in cache for the scan, so a file is read from memory once.
+const PART: usize = 64 * 1024;
+
+/// The [`scan`] of `bytes` when they are UTF-8, `None` when they are not.
+///
+/// Vector instructions check UTF-8 several times faster than
+/// `std::str::from_utf8`. Parts are cut right before a character's first
+/// byte: when the whole is UTF-8 each part is, and parts that each are make
+/// a whole that is.
+fn utf8_scanned(bytes: &[u8]) -> Option<Scan> {
+    let mut found = Scan::default();
+    let mut from = 0;
+    while from < bytes.len() {
+        let mut to = (from + PART).min(bytes.len());
+        // A character has at most three bytes after its first.
+        for _ in 0..3 {
+            if bytes.get(to).is_some_and(|&b| is_continuation(b)) {
+                to -= 1;
+            }
+        }
+        simdutf8::basic::from_utf8(&bytes[from..to]).ok()?;
+        found.add(bytes, from, to);
+        from = to;
+    }
+    Some(found)
+}
+
+/// A byte that continues a UTF-8 character rather than starting one.
+fn is_continuation(b: u8) -> bool {
+    b & 0xC0 == 0x80
+}
+
+/// One pass over the UTF-8 bytes of the text.
 fn scan(text: &[u8]) -> Scan {
     let mut found = Scan::default();
-    for (n, block) in text.chunks(SCAN_BLOCK).enumerate() {
-        let (mut nul, mut controls, mut lead) = (0u8, 0u8, 0u8);
-        for &b in block {
-            nul |= u8::from(b == 0);
-            controls += u8::from(is_control(b));
-            lead |= u8::from(b == 0xC3);
+    found.add(text, 0, text.len());
+    found
+}
+
+impl Scan {
+    /// Adds what `text[from..to]` holds, a block at a time: NULs, control
+    /// characters and mojibake lead bytes are counted without a branch per
+    /// byte, so the compiler vectorizes it; only a block holding a 0xC3
+    /// byte is searched further, and only until mojibake is found (which
+    /// may run past `to`).
+    fn add(&mut self, text: &[u8], from: usize, to: usize) {
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: this CPU has AVX2, as just checked.
+            unsafe { self.add_avx2(text, from, to) };
+            return;
         }
-        found.nul |= nul != 0;
-        found.controls += usize::from(controls);
-        if lead != 0 && found.mojibake_at.is_none() {
-            let base = n * SCAN_BLOCK;
-            found.mojibake_at = memchr::memchr_iter(0xC3, block)
-                .map(|i| base + i)
-                .find(|&i| is_mojibake(&text[i..]));
+        self.add_blocks(text, from, to);
+    }
+
+    /// [`Scan::add`] compiled for 32 bytes a step rather than 16.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    fn add_avx2(&mut self, text: &[u8], from: usize, to: usize) {
+        self.add_blocks(text, from, to);
+    }
+
+    #[inline(always)]
+    fn add_blocks(&mut self, text: &[u8], from: usize, to: usize) {
+        for (n, block) in text[from..to].chunks(SCAN_BLOCK).enumerate() {
+            let (mut nul, mut controls, mut lead) = (0u8, 0u8, 0u8);
+            for &b in block {
+                nul |= u8::from(b == 0);
+                controls += u8::from(is_control(b));
+                lead |= u8::from(b == 0xC3);
+            }
+            self.nul |= nul != 0;
+            self.controls += usize::from(controls);
+            if lead != 0 && self.mojibake_at.is_none() {
+                let base = from + n * SCAN_BLOCK;
+                self.mojibake_at = memchr::memchr_iter(0xC3, block)
+                    .map(|i| base + i)
+                    .find(|&i| is_mojibake(&text[i..]));
+            }
         }
     }
-    found
 }
 
 /// A control character a text file should not hold: C0 but NUL (counted on
@@ -399,5 +463,39 @@ mod tests {
         text.push(0x0B);
         text.extend_from_slice(b"\x0C\t\r\n");
         assert!(decode(&text).is_ok());
+    }
+
+    #[test]
+    fn utf8_is_checked_in_parts_cut_between_characters() {
+        // Characters of two, three and four bytes, with a part's end
+        // landing inside each of them somewhere along the text.
+        let text = format!("\u{1}{}", "é€😀a,b\r\n".repeat(3 * PART / 14 + 7));
+        let bytes = text.as_bytes();
+        assert_eq!(utf8_scanned(bytes), Some(scan(bytes)));
+        let decoded = decode(bytes).unwrap();
+        assert!(matches!(decoded.text, Cow::Borrowed(_)));
+        assert_eq!(decoded.encoding, TextEncoding::Utf8);
+        // One byte that is not UTF-8, in the last part, makes it all 1252.
+        let mut bad = bytes.to_vec();
+        bad.push(0xE9);
+        assert_eq!(utf8_scanned(&bad), None);
+        assert_eq!(decode(&bad).unwrap().encoding, TextEncoding::Windows1252);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn utf8_in_parts_agrees_with_the_whole(
+            chars in proptest::collection::vec(proptest::char::any(), 0..200),
+            junk in proptest::collection::vec(proptest::num::u8::ANY, 0..4),
+            at in 0usize..1000,
+        ) {
+            // Long enough to have several parts, with the junk anywhere.
+            let text: String = chars.iter().collect::<String>().repeat(PART / 300 + 1);
+            let mut bytes = text.into_bytes();
+            let at = at * bytes.len() / 1000;
+            bytes.splice(at..at, junk);
+            let whole = std::str::from_utf8(&bytes).is_ok().then(|| scan(&bytes));
+            proptest::prop_assert_eq!(utf8_scanned(&bytes), whole);
+        }
     }
 }

@@ -473,7 +473,8 @@ impl<'p> Validator<'p> {
                 Ok(()) => {
                     let at = values.len() - 1;
                     if let CellKind::Text { id: true, .. } = rule.kind {
-                        if let Some((code, message)) = id_warning(values.value_at(at), rule.id_width)
+                        if let Some((code, message)) =
+                            id_warning(values.value_at(at), rule.id_width)
                         {
                             warnings.push(rule.issue(code, raw, message));
                         }

@@ -1,8 +1,8 @@
 //! A valid record's values: field id → normalized value.
 
+use super::Rejection;
 use serde::de::{Deserialize, Deserializer};
 use serde::ser::{Serialize, Serializer};
-use super::Rejection;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
@@ -48,7 +48,10 @@ pub(crate) enum Normalized<'r> {
 }
 
 /// A normalizer that appends what it rewrites to the string it is handed.
-pub(crate) trait Normalizer<'r>: FnOnce(&mut String) -> Result<Normalized<'r>, Rejection> {}
+pub(crate) trait Normalizer<'r>:
+    FnOnce(&mut String) -> Result<Normalized<'r>, Rejection>
+{
+}
 
 impl<'r, F: FnOnce(&mut String) -> Result<Normalized<'r>, Rejection>> Normalizer<'r> for F {}
 
