@@ -248,6 +248,7 @@ impl<'de> Deserialize<'de> for Values<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::validate::ErrorCode;
 
     fn values(pairs: &[(&'static str, &'static str)]) -> Values<'static> {
         pairs
@@ -278,6 +279,42 @@ mod tests {
         let back: Values = serde_json::from_str(&json).unwrap();
         assert_eq!(back, v);
         assert_eq!(back.into_owned(), v);
+    }
+
+    #[test]
+    fn rewritten_values_share_one_string_and_refused_ones_leave_nothing() {
+        let mut v = Values::with_capacity(4);
+        let cell = String::from("Ann");
+        v.push_with("a", |out| {
+            out.push_str("x@y.io");
+            Ok(Normalized::Written)
+        })
+        .unwrap();
+        // What a normalizer appended before keeping or refusing is cut off.
+        v.push_with("b", |out| {
+            out.push_str("junk");
+            Ok(Normalized::Kept(&cell))
+        })
+        .unwrap();
+        let refused = v.push_with("c", |out| {
+            out.push_str("+1555");
+            Err(Rejection::new(ErrorCode::InvalidPhone, String::new()))
+        });
+        assert_eq!(refused.unwrap_err().code, ErrorCode::InvalidPhone);
+        v.push_with("d", |out| {
+            out.push_str("2024-03-05");
+            Ok(Normalized::Written)
+        })
+        .unwrap();
+        assert_eq!(v.written, "x@y.io2024-03-05");
+        let expected = [("a", "x@y.io"), ("b", "Ann"), ("d", "2024-03-05")];
+        assert_eq!(v.iter().collect::<Vec<_>>(), expected);
+        assert_eq!(v.value_at(1), "Ann");
+        // Owned, the kept value is copied after the rewritten ones.
+        let owned = v.clone().into_owned();
+        drop(cell);
+        assert_eq!(owned.iter().collect::<Vec<_>>(), expected);
+        assert_eq!(owned.written, "x@y.io2024-03-05Ann");
     }
 
     #[test]
