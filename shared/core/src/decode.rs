@@ -70,10 +70,10 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded<'_>, FileError> {
             reason: (*reason).to_string(),
         });
     }
-    // `lossy` is set when some bytes did not fit the encoding the file
-    // announced with its BOM and were replaced by U+FFFD.
     // What the scan below finds, when the UTF-8 check found it already.
     let mut scanned = None;
+    // `lossy` is set when some bytes did not fit the encoding the file
+    // announced with its BOM and were replaced by U+FFFD.
     let (text, encoding, lossy) = if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
         // A BOM promises UTF-8; stray invalid bytes become U+FFFD rather
         // than turning the whole file into Windows-1252.

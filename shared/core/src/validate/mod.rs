@@ -281,13 +281,7 @@ fn write_normalized<'r>(
         FieldType::Enum(values) => normalize_choice(raw, values),
     }?;
     // The rest rewrite rarely (a ZIP's missing dash, a DEA number's case).
-    Ok(match cow {
-        Cow::Borrowed(value) => Normalized::Kept(value),
-        Cow::Owned(value) => {
-            out.push_str(&value);
-            Normalized::Written
-        }
-    })
+    Ok(Normalized::from_cow(cow, out))
 }
 
 /// A mapped column with everything its cells need, resolved once.
@@ -334,13 +328,9 @@ impl ColumnRule<'_> {
                 write_normalized(self.field.field_type, value, DateRule::Undecided, out)
             }
             CellKind::Other(field_type, rule) => write_normalized(field_type, value, rule, out),
-            CellKind::Choice(choices) => choices.normalize(value).map(|choice| match choice {
-                Cow::Borrowed(choice) => Normalized::Kept(choice),
-                Cow::Owned(choice) => {
-                    out.push_str(&choice);
-                    Normalized::Written
-                }
-            }),
+            CellKind::Choice(choices) => choices
+                .normalize(value)
+                .map(|choice| Normalized::from_cow(choice, out)),
         }
     }
 

@@ -47,6 +47,20 @@ pub(crate) enum Normalized<'r> {
     Written,
 }
 
+impl<'r> Normalized<'r> {
+    /// The result of a normalizer that returns its value, the rewritten
+    /// one appended to `out`.
+    pub(crate) fn from_cow(value: Cow<'r, str>, out: &mut String) -> Normalized<'r> {
+        match value {
+            Cow::Borrowed(value) => Normalized::Kept(value),
+            Cow::Owned(value) => {
+                out.push_str(&value);
+                Normalized::Written
+            }
+        }
+    }
+}
+
 /// A normalizer that appends what it rewrites to the string it is handed.
 pub(crate) trait Normalizer<'r>:
     FnOnce(&mut String) -> Result<Normalized<'r>, Rejection>
