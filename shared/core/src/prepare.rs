@@ -57,7 +57,7 @@ pub fn read_file(bytes: &[u8]) -> Result<(Table, FileFormat, Vec<DecodeWarning>)
     } else {
         let decoded = decode(bytes)?;
         let delimiter = sniff(&decoded.text);
-        let table = parse(&decoded.text, delimiter)?;
+        let table = parse(decoded.text, delimiter)?;
         let format = FileFormat::Csv {
             encoding: decoded.encoding,
             delimiter,
@@ -111,6 +111,7 @@ mod tests {
     use super::*;
     use crate::mapping::suggested_mapping;
     use crate::validate::{ErrorCode, RowOutcome, Validator};
+    use encoding_rs::WINDOWS_1252;
 
     const STAFF: &str = "E-mail Address,First,Surname,Status,Hire Date\n\
         ann@example.com,Ann,Lee,Active,2024-01-05\n\
@@ -200,5 +201,33 @@ mod tests {
         .unwrap_err();
         assert!(matches!(err, FileError::MissingMandatory { .. }), "{err}");
         assert!(err.to_string().contains("Last Name"), "{err}");
+    }
+
+    #[test]
+    fn a_file_reads_the_same_in_every_encoding() {
+        let text = "Email;Name;Note\r\nann@example.com;Zoë;\"café; \"\"crème\"\"\"\r\n\r\nbob@example.com;Rémi;ok\r\n";
+        let (utf8, _, _) = read_file(text.as_bytes()).unwrap();
+        let (cp1252, _, _) = WINDOWS_1252.encode(text);
+        let mut utf16le = vec![0xFF, 0xFE];
+        utf16le.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+        let mut utf16be = vec![0xFE, 0xFF];
+        utf16be.extend(text.encode_utf16().flat_map(u16::to_be_bytes));
+        for (bytes, encoding) in [
+            (cp1252.to_vec(), TextEncoding::Windows1252),
+            (utf16le, TextEncoding::Utf16Le),
+            (utf16be, TextEncoding::Utf16Be),
+        ] {
+            let (table, format, _) = read_file(&bytes).unwrap();
+            assert_eq!(
+                format,
+                FileFormat::Csv {
+                    encoding,
+                    delimiter: Delimiter::Semicolon
+                }
+            );
+            assert_eq!(table, utf8, "{encoding:?}");
+        }
+        assert_eq!(utf8.rows[0].cell(2), "café; \"crème\"");
+        assert_eq!(utf8.rows[1].number.0, 4);
     }
 }

@@ -7,6 +7,8 @@ use crate::headers::Headers;
 use crate::row::{offset, CellBuffer, CellSpan, Offset, RowNumber, SourceRow, MAX_CELL_TEXT};
 use csv_core::ReadRecordResult;
 use plain::{CellSink, PlainReader};
+use std::borrow::Cow;
+use std::ops::Range;
 
 mod plain;
 pub(crate) mod stops;
@@ -25,6 +27,11 @@ pub struct Table {
 /// Every row carries the number an admin sees in a spreadsheet: blank lines
 /// are skipped but still counted, and a quoted cell spanning lines is one row.
 ///
+/// Borrowed text (a UTF-8 file) is copied once, into the rows' cells. Owned
+/// text (decoded from another encoding) becomes the cells itself: each
+/// record is written over the text already read, so the file is not held
+/// twice.
+///
 /// ```
 /// use dic_core::dialect::Delimiter;
 /// use dic_core::table::parse;
@@ -33,52 +40,52 @@ pub struct Table {
 /// assert_eq!(table.rows[0].cell(1), "two\r\nlines");
 /// assert_eq!(table.rows[1].number.0, 4);
 /// ```
-pub fn parse(text: &str, delimiter: Delimiter) -> Result<Table, FileError> {
-    parse_records(text, delimiter, true)
+pub fn parse<'t>(text: impl Into<Cow<'t, str>>, delimiter: Delimiter) -> Result<Table, FileError> {
+    parse_records(text.into(), delimiter, true)
 }
 
 /// [`parse`]; `plain_records` off reads every record with csv-core alone.
 fn parse_records(
-    text: &str,
+    text: Cow<str>,
     delimiter: Delimiter,
     plain_records: bool,
 ) -> Result<Table, FileError> {
-    let input = text.as_bytes();
-    if input.len() > MAX_CELL_TEXT {
+    if text.len() > MAX_CELL_TEXT {
         return Err(FileError::TooLarge {
-            size: input.len() as u64,
+            size: text.len() as u64,
             limit: MAX_FILE_BYTES,
         });
     }
+    let mut output = Output::new(text);
     let mut reader = csv_core::ReaderBuilder::new()
         .delimiter(delimiter.byte())
         .build();
-    // The reader writes every row's cells straight into one buffer: each
-    // cell is copied once, and unquoting only drops bytes, so the text's
-    // size is enough.
-    let mut out = vec![0u8; input.len()];
-    let mut ends: Vec<Offset> = Vec::with_capacity(input.len() / 8);
+    let mut ends: Vec<Offset> = Vec::with_capacity(output.len() / 8);
     let mut record_ends = [0usize; 64];
     let (mut read, mut written) = (0usize, 0usize);
+    // The byte before `read`, kept before the text there is written over.
+    let mut before: Option<u8> = None;
     let mut headers: Option<Headers> = None;
     let mut spans: Vec<(RowNumber, CellSpan)> = Vec::new();
     let mut row_number: u32 = 0;
-    let mut plain_reader = plain_records.then(|| PlainReader::new(input, delimiter.byte()));
+    let mut plain_reader = plain_records.then(|| PlainReader::new(delimiter.byte()));
     loop {
         // Where the previous record stopped: the blank lines the reader
         // skips silently lie right after it.
         let start = read;
-        let (first_end, record_start) = (ends.len(), written);
+        let first_end = ends.len();
+        let (input, out, record_start) = output.target(written);
+        let mut at = record_start;
         // The header goes to csv-core, which also drops a byte-order mark.
         let plain = match (&headers, &mut plain_reader) {
             (Some(_), Some(reader)) => {
                 let mut sink = CellSink {
-                    out: &mut out,
-                    written,
+                    out,
+                    written: at,
                     ends: &mut ends,
                 };
-                let end = reader.record(read, &mut sink);
-                written = sink.written;
+                let end = reader.record(input, read, &mut sink);
+                at = sink.written;
                 end
             }
             _ => None,
@@ -87,14 +94,14 @@ fn parse_records(
             read = end;
         } else {
             ends.truncate(first_end);
-            written = record_start;
+            at = record_start;
         }
         let more = plain.is_some()
             || loop {
                 let (result, nin, nout, nend) =
-                    reader.read_record(&input[read..], &mut out[written..], &mut record_ends);
+                    reader.read_record(&input[read..], &mut out[at..], &mut record_ends);
                 read += nin;
-                written += nout;
+                at += nout;
                 // Ends count from the record's start, across calls.
                 ends.extend(
                     record_ends[..nend]
@@ -113,16 +120,17 @@ fn parse_records(
         if !more {
             break;
         }
-        let skipped = u32::try_from(blank_lines_at(input, start)).unwrap_or(u32::MAX);
+        let skipped = u32::try_from(blank_lines_at(input, start, before)).unwrap_or(u32::MAX);
+        before = read.checked_sub(1).map(|last| input[last]);
         row_number = row_number.saturating_add(skipped).saturating_add(1);
-        let record = &out[record_start..written];
+        let record = output.place(written, record_start..at, &mut ends[first_end..]);
         let blank = is_blank(record);
         if blank || headers.is_none() {
             if !blank {
                 let names = std::str::from_utf8(record).map_err(not_text)?;
                 let mut cell_start = 0;
                 headers = Some(Headers::new(ends[first_end..].iter().map(|&end| {
-                    let end = end as usize - record_start;
+                    let end = end as usize - written;
                     let name = &names[cell_start..end];
                     cell_start = end;
                     name
@@ -130,21 +138,22 @@ fn parse_records(
             }
             // Neither a blank row nor the header is a data row.
             ends.truncate(first_end);
-            written = record_start;
             continue;
         }
         let plain = is_plain(record);
+        let record_end = written + record.len();
         let span = CellSpan::new(
             first_end,
             ends.len() - first_end,
-            record_start,
             written,
+            record_end,
             plain,
         );
+        written = record_end;
         spans.push((RowNumber(row_number), span));
     }
     let headers = headers.ok_or(FileError::NoHeader)?;
-    out.truncate(written);
+    let out = output.into_cells(written);
     // Valid UTF-8 with ASCII quotes, separators and line breaks removed
     // stays valid: this checks the whole buffer once, not cell by cell.
     let text = if simdutf8::basic::from_utf8(&out).is_ok() {
@@ -164,6 +173,77 @@ fn parse_records(
         })
         .collect();
     Ok(Table { headers, rows })
+}
+
+/// Where the readers write a record's cells, and where the cells end up.
+enum Output<'t> {
+    /// Beside borrowed text: straight into the cell buffer, which unquoting
+    /// keeps within the text's size.
+    Apart { text: &'t [u8], cells: Vec<u8> },
+    /// Over owned text: into a buffer for one record, then over the text
+    /// already read. A record's cells are never longer than its text (the
+    /// readers only drop quotes, separators, line breaks and a byte-order
+    /// mark), so they never reach text still to be read.
+    InPlace { text: Vec<u8>, record: Vec<u8> },
+}
+
+/// The record buffer's first size: most records fit, a longer one grows it.
+const RECORD_BYTES: usize = 16 * 1024;
+
+impl Output<'_> {
+    fn new(text: Cow<str>) -> Output {
+        match text {
+            Cow::Borrowed(text) => Output::Apart {
+                text: text.as_bytes(),
+                cells: vec![0; text.len()],
+            },
+            Cow::Owned(text) => Output::InPlace {
+                text: text.into_bytes(),
+                record: vec![0; RECORD_BYTES],
+            },
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Output::Apart { text, .. } => text.len(),
+            Output::InPlace { text, .. } => text.len(),
+        }
+    }
+
+    /// The text, the buffer the next record is written to, and where in
+    /// it, with `written` bytes of cells so far.
+    fn target(&mut self, written: usize) -> (&[u8], &mut Vec<u8>, usize) {
+        match self {
+            Output::Apart { text, cells } => (text, cells, written),
+            Output::InPlace { text, record } => (text, record, 0),
+        }
+    }
+
+    /// Puts the record just written at `span` of its buffer after the
+    /// `written` bytes of cells, its `ends` counting from there; returns it.
+    fn place(&mut self, written: usize, span: Range<usize>, ends: &mut [Offset]) -> &[u8] {
+        match self {
+            Output::Apart { cells, .. } => &cells[span],
+            Output::InPlace { text, record } => {
+                let cells = &mut text[written..written + span.len()];
+                cells.copy_from_slice(&record[span]);
+                let shift = offset(written);
+                ends.iter_mut().for_each(|end| *end += shift);
+                cells
+            }
+        }
+    }
+
+    /// The cells of every row, `written` bytes.
+    fn into_cells(self, written: usize) -> Vec<u8> {
+        let mut cells = match self {
+            Output::Apart { cells, .. } => cells,
+            Output::InPlace { text, .. } => text,
+        };
+        cells.truncate(written);
+        cells
+    }
 }
 
 /// A row whose cells hold only whitespace, as `str::trim` sees it.
@@ -187,10 +267,11 @@ fn not_text(err: std::str::Utf8Error) -> FileError {
 }
 
 /// How many blank lines the reader skipped from `start` on, where the
-/// previous record stopped. A record cannot begin with a line break (one in
-/// a cell is quoted), so the run of `\r`/`\n` there is the rest of the
-/// previous record's terminator plus the blank lines; CRLF counts once.
-fn blank_lines_at(bytes: &[u8], start: usize) -> usize {
+/// previous record stopped, `before` being the byte before it. A record
+/// cannot begin with a line break (one in a cell is quoted), so the run of
+/// `\r`/`\n` there is the rest of the previous record's terminator plus
+/// the blank lines; CRLF counts once.
+fn blank_lines_at(bytes: &[u8], start: usize, before: Option<u8>) -> usize {
     let Some(run) = bytes.get(start..) else {
         return 0;
     };
@@ -210,9 +291,9 @@ fn blank_lines_at(bytes: &[u8], start: usize) -> usize {
         breaks += 1;
     }
     // The LF of a CRLF whose CR ended the previous record.
-    let lf_of_crlf = start > 0 && bytes[start - 1] == b'\r' && run.first() == Some(&b'\n');
+    let lf_of_crlf = before == Some(b'\r') && run.first() == Some(&b'\n');
     // The previous record stopped before its own terminator.
-    let terminator_pending = start > 0 && !matches!(bytes[start - 1], b'\r' | b'\n');
+    let terminator_pending = before.is_some_and(|b| !matches!(b, b'\r' | b'\n'));
     if lf_of_crlf || terminator_pending {
         breaks.saturating_sub(1)
     } else {
@@ -341,13 +422,26 @@ mod tests {
         assert!(t.rows.is_empty());
     }
 
-    /// Plain records are read without csv-core: the rows must be the same.
+    /// Every way of reading `text`: borrowed or owned, plain records read
+    /// without csv-core or not.
+    fn every_read(text: &str, delimiter: Delimiter) -> [Result<Table, FileError>; 4] {
+        [(false, true), (false, false), (true, true), (true, false)].map(|(owned, plain)| {
+            let text = if owned {
+                Cow::Owned(text.to_string())
+            } else {
+                Cow::Borrowed(text)
+            };
+            parse_records(text, delimiter, plain)
+        })
+    }
+
+    /// Plain records are read without csv-core, and owned text is written
+    /// over: the rows must be the same as csv-core's beside the text.
     fn same_as_csv_core(text: &str, delimiter: Delimiter) {
-        assert_eq!(
-            parse_records(text, delimiter, true),
-            parse_records(text, delimiter, false),
-            "{text:?}"
-        );
+        let [first, rest @ ..] = every_read(text, delimiter);
+        for (mode, other) in rest.iter().enumerate() {
+            assert_eq!(&first, other, "mode {mode}: {text:?}");
+        }
     }
 
     #[test]
@@ -374,6 +468,25 @@ mod tests {
         same_as_csv_core("h|i\na|\"b|c\"|\n", Delimiter::Pipe);
     }
 
+    #[test]
+    fn owned_text_becomes_the_cells_even_with_records_longer_than_the_record_buffer() {
+        let long = "x".repeat(RECORD_BYTES * 2 + 5);
+        let text =
+            format!("\u{FEFF}name,note\r\nAnn,\"a \"\"b\"\"\"\r\n\r\n{long},\"{long}\"\nBob,é\r\n");
+        same_as_csv_core(&text, Delimiter::Comma);
+        let owned = text.clone();
+        let span = owned.as_bytes().as_ptr_range();
+        let table = parse(owned, Delimiter::Comma).unwrap();
+        assert_eq!(numbers(&table), vec![2, 4, 5]);
+        assert_eq!(cells(&table.rows[0]), vec!["Ann", "a \"b\""]);
+        assert_eq!(cells(&table.rows[1]), vec![long.as_str(), long.as_str()]);
+        assert_eq!(cells(&table.rows[2]), vec!["Bob", "é"]);
+        for row in &table.rows {
+            let cells = row.cells.as_text().as_ptr();
+            assert!(span.contains(&cells), "row {} was copied", row.number.0);
+        }
+    }
+
     mod props {
         use super::*;
         use proptest::prelude::*;
@@ -390,10 +503,10 @@ mod tests {
                     Delimiter::Pipe,
                 ]),
             ) {
-                prop_assert_eq!(
-                    parse_records(&text, delimiter, true),
-                    parse_records(&text, delimiter, false)
-                );
+                let [first, rest @ ..] = every_read(&text, delimiter);
+                for other in rest {
+                    prop_assert_eq!(&first, &other);
+                }
             }
         }
     }

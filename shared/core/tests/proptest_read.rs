@@ -75,7 +75,7 @@ proptest! {
     fn arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..512)) {
         if let Ok(decoded) = decode(&bytes) {
             let delimiter = sniff(&decoded.text);
-            let _ = parse(&decoded.text, delimiter);
+            let _ = parse(decoded.text, delimiter);
         }
         let _ = read_xlsx(&bytes);
         let mut zip = b"PK\x03\x04".to_vec();

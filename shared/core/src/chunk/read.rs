@@ -85,7 +85,7 @@ fn read_rows(text: &str) -> Option<Vec<ChunkRow>> {
         at: 0,
         // The backslash as the "separator": the stops are then exactly
         // the quotes and backslashes (and line breaks, refused above).
-        stops: Stops::new(text.as_bytes(), b'\\'),
+        stops: Stops::new(b'\\'),
     };
     let mut cells = SharedCells::with_capacity(text.len(), text.len() / 8);
     let mut rows = Vec::new();
@@ -133,7 +133,7 @@ fn read_rows(text: &str) -> Option<Vec<ChunkRow>> {
 struct RowReader<'a> {
     text: &'a str,
     at: usize,
-    stops: Stops<'a>,
+    stops: Stops,
 }
 
 impl<'a> RowReader<'a> {
@@ -171,9 +171,10 @@ impl<'a> RowReader<'a> {
         if self.text.as_bytes().get(open) != Some(&b'"') {
             return None;
         }
-        self.stops.seek(open + 1);
-        let close = self.stops.next()?;
-        if self.text.as_bytes()[close] == b'"' {
+        let bytes = self.text.as_bytes();
+        self.stops.seek(bytes, open + 1);
+        let close = self.stops.next(bytes)?;
+        if bytes[close] == b'"' {
             self.at = close + 1;
             return Some(Cow::Borrowed(&self.text[open + 1..close]));
         }
@@ -181,10 +182,10 @@ impl<'a> RowReader<'a> {
         // escape hides a quote further on.
         let mut at = close;
         let close = loop {
-            match self.text.as_bytes().get(at)? {
+            match bytes.get(at)? {
                 b'\\' => {
-                    self.stops.seek(at + 2);
-                    at = self.stops.next()?;
+                    self.stops.seek(bytes, at + 2);
+                    at = self.stops.next(bytes)?;
                 }
                 b'"' => break at,
                 _ => return None,

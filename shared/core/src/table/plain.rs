@@ -14,13 +14,13 @@
 use super::stops::Stops;
 use crate::row::{offset, Offset};
 
-/// Reads the plain records of one text, in order.
-pub(super) struct PlainReader<'a> {
-    input: &'a [u8],
+/// Reads the plain records of one text, in order; the text is passed to
+/// each call, as [`Stops`] explains.
+pub(super) struct PlainReader {
     delimiter: u8,
     /// Kept from one record to the next: a record usually starts in the
     /// block where the previous one ended, and is not tested twice.
-    stops: Stops<'a>,
+    stops: Stops,
 }
 
 /// Where a record's cells go: `out` from `written` on, each cell's end
@@ -69,12 +69,11 @@ impl CellSink<'_> {
     }
 }
 
-impl<'a> PlainReader<'a> {
-    pub(super) fn new(input: &'a [u8], delimiter: u8) -> PlainReader<'a> {
+impl PlainReader {
+    pub(super) fn new(delimiter: u8) -> PlainReader {
         PlainReader {
-            input,
             delimiter,
-            stops: Stops::new(input, delimiter),
+            stops: Stops::new(delimiter),
         }
     }
 
@@ -83,35 +82,39 @@ impl<'a> PlainReader<'a> {
     /// on, after the line break that ended the record (of a CRLF, the CR:
     /// csv-core skips the LF as a blank line); `None` when the record is
     /// not plain or there is none, leaving part of it written.
-    pub(super) fn record(&mut self, from: usize, sink: &mut CellSink) -> Option<usize> {
-        let end = self.read(from, sink);
+    pub(super) fn record(
+        &mut self,
+        input: &[u8],
+        from: usize,
+        sink: &mut CellSink,
+    ) -> Option<usize> {
+        let end = self.read(input, from, sink);
         if end.is_none() {
             self.stops.forget();
         }
         end
     }
 
-    fn read(&mut self, from: usize, sink: &mut CellSink) -> Option<usize> {
-        let input = self.input;
+    fn read(&mut self, input: &[u8], from: usize, sink: &mut CellSink) -> Option<usize> {
         let start = from
             + input
                 .get(from..)?
                 .iter()
                 .position(|&b| b != b'\r' && b != b'\n')?;
         let stops = &mut self.stops;
-        stops.seek(start);
+        stops.seek(input, start);
         let mut cell = start;
         loop {
             let stop = if input[cell..].first() == Some(&b'"') {
                 let closing = quoted_cell(input, cell, stops, sink)?;
                 let after = closing + 1;
                 // Only a separator, a line break or the end may follow.
-                if after < input.len() && stops.next() != Some(after) {
+                if after < input.len() && stops.next(input) != Some(after) {
                     return None;
                 }
                 after
             } else {
-                let stop = stops.next().unwrap_or(input.len());
+                let stop = stops.next(input).unwrap_or(input.len());
                 if input.get(stop) == Some(&b'"') {
                     return None;
                 }
@@ -138,12 +141,12 @@ impl<'a> PlainReader<'a> {
 /// where its closing quote is, or `None` when it never closes.
 fn quoted_cell(input: &[u8], open: usize, stops: &mut Stops, sink: &mut CellSink) -> Option<usize> {
     // The opening quote is the next stop.
-    stops.next()?;
+    stops.next(input)?;
     let mut from = open + 1;
     loop {
         // Separators and line breaks inside quotes are text.
         let quote = loop {
-            let at = stops.next()?;
+            let at = stops.next(input)?;
             if input[at] == b'"' {
                 break at;
             }
@@ -153,7 +156,7 @@ fn quoted_cell(input: &[u8], open: usize, stops: &mut Stops, sink: &mut CellSink
             return Some(quote);
         }
         // A doubled quote: one quote of text.
-        stops.next()?;
+        stops.next(input)?;
         sink.append_quote()?;
         from = quote + 2;
     }

@@ -13,8 +13,11 @@
 const BLOCK: usize = 64;
 
 /// The stops of one input, in order, from wherever the reader seeks.
-pub(crate) struct Stops<'a> {
-    input: &'a [u8],
+///
+/// The input is passed to every call rather than held, so that a parser
+/// writing cells over the text it has read (which never reaches the
+/// stops still pending) can keep the stops between records.
+pub(crate) struct Stops {
     /// Separator, quote, CR, LF.
     bytes: [u8; 4],
     /// Where the current block starts.
@@ -27,10 +30,9 @@ pub(crate) struct Stops<'a> {
     current: bool,
 }
 
-impl<'a> Stops<'a> {
-    pub(crate) fn new(input: &'a [u8], delimiter: u8) -> Stops<'a> {
+impl Stops {
+    pub(crate) fn new(delimiter: u8) -> Stops {
         Stops {
-            input,
             bytes: [delimiter, b'"', b'\r', b'\n'],
             base: 0,
             pending: 0,
@@ -42,12 +44,12 @@ impl<'a> Stops<'a> {
     /// or after it. Records follow one another, so the block already
     /// tested usually holds `at` and only loses its bits before it.
     #[inline]
-    pub(crate) fn seek(&mut self, at: usize) {
+    pub(crate) fn seek(&mut self, input: &[u8], at: usize) {
         match at.checked_sub(self.base) {
             Some(into) if self.current && into < BLOCK => self.pending &= !0u64 << into,
             _ => {
                 self.base = at;
-                self.pending = self.block(at);
+                self.pending = self.block(input, at);
                 self.current = true;
             }
         }
@@ -61,7 +63,7 @@ impl<'a> Stops<'a> {
 
     /// The next stop, or `None` at the end of the input.
     #[inline]
-    pub(crate) fn next(&mut self) -> Option<usize> {
+    pub(crate) fn next(&mut self, input: &[u8]) -> Option<usize> {
         loop {
             if self.pending != 0 {
                 let at = self.base + self.pending.trailing_zeros() as usize;
@@ -69,22 +71,22 @@ impl<'a> Stops<'a> {
                 return Some(at);
             }
             self.base += BLOCK;
-            if self.base >= self.input.len() {
+            if self.base >= input.len() {
                 return None;
             }
-            self.pending = self.block(self.base);
+            self.pending = self.block(input, self.base);
         }
     }
 
     /// The stops among the 64 bytes from `at`; past the input's end the
     /// bytes are zero, which is never a stop.
     #[inline]
-    fn block(&self, at: usize) -> u64 {
-        match self.input.get(at..at + BLOCK) {
+    fn block(&self, input: &[u8], at: usize) -> u64 {
+        match input.get(at..at + BLOCK) {
             Some(block) => block_stops(block.try_into().expect("a block"), self.bytes),
             None => {
                 let mut padded = [0u8; BLOCK];
-                let rest = &self.input[at.min(self.input.len())..];
+                let rest = &input[at.min(input.len())..];
                 padded[..rest.len()].copy_from_slice(rest);
                 block_stops(&padded, self.bytes)
             }
@@ -239,9 +241,9 @@ mod tests {
     }
 
     fn all_stops(input: &[u8], from: usize) -> Vec<usize> {
-        let mut stops = Stops::new(input, b',');
-        stops.seek(from);
-        std::iter::from_fn(|| stops.next()).collect()
+        let mut stops = Stops::new(b',');
+        stops.seek(input, from);
+        std::iter::from_fn(|| stops.next(input)).collect()
     }
 
     #[test]
@@ -261,17 +263,17 @@ mod tests {
     #[test]
     fn seeking_within_the_block_drops_the_stops_before_and_forgetting_retests() {
         let input = b"a,b,c\nd,e\n";
-        let mut stops = Stops::new(input, b',');
-        stops.seek(0);
-        assert_eq!(stops.next(), Some(1));
-        stops.seek(6);
-        assert_eq!(stops.next(), Some(7));
+        let mut stops = Stops::new(b',');
+        stops.seek(input, 0);
+        assert_eq!(stops.next(input), Some(1));
+        stops.seek(input, 6);
+        assert_eq!(stops.next(input), Some(7));
         // Read past 9 by someone else, then back at 3: the block is
         // tested again, not left without the stops already returned.
-        assert_eq!(stops.next(), Some(9));
+        assert_eq!(stops.next(input), Some(9));
         stops.forget();
-        stops.seek(3);
-        assert_eq!(stops.next(), Some(3));
+        stops.seek(input, 3);
+        assert_eq!(stops.next(input), Some(3));
     }
 
     proptest! {
