@@ -465,3 +465,43 @@ async fn the_failed_rows_export_gives_back_the_failed_rows() {
     );
     assert_eq!(table.rows.len() as u64, import.counters.failed);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chunks_go_out_in_batches_within_the_sqs_limits() {
+    let stack = TestStack::new().await;
+    // 20 rows of about 30 KB, one a chunk: eight fit the 256 KiB of a
+    // batch, so 8 + 8 + 4.
+    let title = "t".repeat(30_000);
+    let mut csv = String::from("Email,First Name,Last Name,Employee Status,Job Title\n");
+    for i in 0..20 {
+        csv.push_str(&format!("e{i}@example.com,Ann,Lee,Active,{title}\n"));
+    }
+    let mapping = suggested(Entity::Employees, csv.as_bytes());
+    let (_, table) = analyze(Entity::Employees, csv.as_bytes()).unwrap();
+    let limits = ChunkLimits {
+        max_rows: 1,
+        ..ChunkLimits::default()
+    };
+    let chunks = split(
+        &stack.company,
+        "i-batches",
+        Entity::Employees,
+        table,
+        &mapping,
+        ImportSettings::default(),
+        limits,
+    )
+    .unwrap();
+    let bodies: BTreeSet<String> = chunks.iter().map(ChunkMessage::to_json).collect();
+    assert_eq!(bodies.len(), 20);
+    assert!(bodies.iter().all(|b| (30_000..32_000).contains(&b.len())));
+    let requests = stack.deps.chunks.send_all(&chunks).await.unwrap();
+    assert_eq!(requests, 3);
+    let sent: BTreeSet<String> = stack
+        .take_chunk_messages(20)
+        .await
+        .into_iter()
+        .filter_map(|m| m.body)
+        .collect();
+    assert_eq!(sent, bodies);
+}

@@ -8,6 +8,8 @@ use dic_core::chunk::ChunkMessage;
 /// SQS limits a batch to 10 messages and 256 KiB in all.
 const BATCH_MAX_MESSAGES: usize = 10;
 const BATCH_MAX_BYTES: usize = 256 * 1024;
+/// Attempts at a batch whose entries keep failing.
+const RESENDS: usize = 5;
 
 #[derive(Clone, Debug)]
 pub struct ChunkQueue {
@@ -22,62 +24,68 @@ impl ChunkQueue {
 
     /// Sends every chunk, batching within SQS's limits and resending any
     /// entry a batch reports as failed. Returns the number of requests made.
+    ///
+    /// Messages are serialized a batch at a time: a file's chunks all
+    /// serialized at once would hold a second copy of the file.
     pub async fn send_all(&self, chunks: &[ChunkMessage]) -> Result<usize, StoreError> {
-        let bodies: Vec<(u32, String)> = chunks
-            .iter()
-            .map(|chunk| (chunk.chunk_index, chunk.to_json()))
-            .collect();
         let mut requests = 0;
-        let mut start = 0;
-        while start < bodies.len() {
-            let mut end = start;
-            let mut bytes = 0;
-            while end < bodies.len()
-                && end - start < BATCH_MAX_MESSAGES
-                && (end == start || bytes + bodies[end].1.len() <= BATCH_MAX_BYTES)
-            {
-                bytes += bodies[end].1.len();
-                end += 1;
+        let mut batch: Vec<(u32, String)> = Vec::with_capacity(BATCH_MAX_MESSAGES);
+        let mut bytes = 0;
+        for chunk in chunks {
+            let body = chunk.to_json();
+            let full = batch.len() == BATCH_MAX_MESSAGES || bytes + body.len() > BATCH_MAX_BYTES;
+            if full && !batch.is_empty() {
+                requests += self.send_batch(std::mem::take(&mut batch)).await?;
+                bytes = 0;
             }
-            let mut batch: Vec<&(u32, String)> = bodies[start..end].iter().collect();
-            for attempt in 0..5 {
-                requests += 1;
-                let entries = batch
-                    .iter()
-                    .map(|(index, body)| {
-                        SendMessageBatchRequestEntry::builder()
-                            .id(format!("c{index}"))
-                            .message_body(body)
-                            .build()
-                            .map_err(aws("SendMessageBatch entry"))
-                    })
-                    .collect::<Result<Vec<_>, _>>()?;
-                let out = self
-                    .client
-                    .send_message_batch()
-                    .queue_url(&self.url)
-                    .set_entries(Some(entries))
-                    .send()
-                    .await
-                    .map_err(aws("SendMessageBatch"))?;
-                if out.failed.is_empty() {
-                    break;
-                }
-                if attempt == 4 {
-                    return Err(StoreError::Incomplete(format!(
-                        "{} chunk messages could not be sent: {}",
-                        out.failed.len(),
-                        out.failed[0]
-                            .message
-                            .as_deref()
-                            .unwrap_or("no reason given")
-                    )));
-                }
-                let failed: Vec<&str> = out.failed.iter().map(|f| f.id.as_str()).collect();
-                batch.retain(|(index, _)| failed.contains(&format!("c{index}").as_str()));
-            }
-            start = end;
+            bytes += body.len();
+            batch.push((chunk.chunk_index, body));
+        }
+        if !batch.is_empty() {
+            requests += self.send_batch(batch).await?;
         }
         Ok(requests)
+    }
+
+    /// Sends one batch, again for the entries that failed, up to five
+    /// times; returns the number of requests made.
+    async fn send_batch(&self, mut batch: Vec<(u32, String)>) -> Result<usize, StoreError> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let entries = batch
+                .iter()
+                .map(|(index, body)| {
+                    SendMessageBatchRequestEntry::builder()
+                        .id(format!("c{index}"))
+                        .message_body(body)
+                        .build()
+                        .map_err(aws("SendMessageBatch entry"))
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            let out = self
+                .client
+                .send_message_batch()
+                .queue_url(&self.url)
+                .set_entries(Some(entries))
+                .send()
+                .await
+                .map_err(aws("SendMessageBatch"))?;
+            if out.failed.is_empty() {
+                return Ok(attempt);
+            }
+            if attempt == RESENDS {
+                return Err(StoreError::Incomplete(format!(
+                    "{} chunk messages could not be sent: {}",
+                    out.failed.len(),
+                    out.failed[0]
+                        .message
+                        .as_deref()
+                        .unwrap_or("no reason given")
+                )));
+            }
+            let failed: Vec<&str> = out.failed.iter().map(|f| f.id.as_str()).collect();
+            batch.retain(|(index, _)| failed.contains(&format!("c{index}").as_str()));
+        }
     }
 }
