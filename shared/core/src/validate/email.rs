@@ -65,13 +65,24 @@ pub(crate) enum EmailCase {
 /// and a search and a scan per rule cost more.
 pub(crate) fn email_case(value: &str) -> Option<EmailCase> {
     let bytes = value.as_bytes();
-    let (state, flags) = bytes
-        .iter()
-        .fold((LOCAL_START, 0u16), |(state, flags), &b| {
-            let entry = CLASSES[usize::from(b)];
-            // The entry's low byte is the class.
-            (NEXT[usize::from(state | entry as u8)], flags | entry)
-        });
+    // Two bytes a step: each step waits for the one before, so halving the
+    // steps halves the time; the classes are loaded ahead of need.
+    let mut pairs = bytes.chunks_exact(2);
+    let (mut state8, mut flags) = (u16::from(LOCAL_START) * 8, 0u16);
+    for pair in &mut pairs {
+        let (first, second) = (CLASSES[usize::from(pair[0])], CLASSES[usize::from(pair[1])]);
+        flags |= first | second;
+        // The entries' low bytes are the classes.
+        let classes = (u16::from(first as u8) << 3) | u16::from(second as u8);
+        state8 = PAIR_NEXT[usize::from(state8 | classes)];
+    }
+    // `state8` is a state times 8, at most 88 * 8: a state fits a byte.
+    let mut state = (state8 / 8) as u8;
+    if let [last] = *pairs.remainder() {
+        let entry = CLASSES[usize::from(last)];
+        flags |= entry;
+        state = NEXT[usize::from(state | entry as u8)];
+    }
     if state != TOP_LEVEL || (bytes.len() > LENGTHS_HOLD_UP_TO && !lengths_hold(bytes)) {
         return None;
     }
@@ -215,6 +226,28 @@ static NEXT: [u8; 256] = {
             j += 1;
         }
         i += 1;
+    }
+    next
+};
+
+/// [`NEXT`] for two bytes: `PAIR_NEXT[state * 8 | first << 3 | second]`
+/// is the state after a byte of class `first` then one of class
+/// `second`, times 8, ready to index the table again.
+static PAIR_NEXT: [u16; 768] = {
+    let mut next = [0u16; 768];
+    let mut state = 0;
+    while state <= LABEL_HYPHEN as usize {
+        let mut first = 0;
+        while first < 8 {
+            let mut second = 0;
+            while second < 8 {
+                let after = NEXT[(NEXT[state | first] as usize) | second];
+                next[(state * 8) | (first << 3) | second] = after as u16 * 8;
+                second += 1;
+            }
+            first += 1;
+        }
+        state += 8;
     }
     next
 };
