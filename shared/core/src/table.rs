@@ -123,6 +123,8 @@ fn parse_records(
         let skipped = u32::try_from(blank_lines_at(input, start, before)).unwrap_or(u32::MAX);
         before = read.checked_sub(1).map(|last| input[last]);
         row_number = row_number.saturating_add(skipped).saturating_add(1);
+        // What `Output::InPlace` rests on: cells never pass the text read.
+        debug_assert!(written + (at - record_start) <= read);
         let record = output.place(written, record_start..at, &mut ends[first_end..]);
         let blank = is_blank(record);
         if blank || headers.is_none() {
