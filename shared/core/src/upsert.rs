@@ -101,7 +101,7 @@ pub fn decide(
     );
     if settings.blank_on_update == BlankPolicy::Clear {
         for field in &incoming.blanks {
-            values.remove(field);
+            values.remove(field.as_ref());
         }
     }
     if values == stored.values {
@@ -138,14 +138,14 @@ mod tests {
         }
     }
 
-    fn record(values: &[(&str, &str)], blanks: &[&str]) -> Record<'static> {
+    fn record(values: &[(&str, &str)], blanks: &[&'static str]) -> Record<'static> {
         Record {
             key: "a@example.com".into(),
             values: values
                 .iter()
                 .map(|(k, v)| (Cow::Owned(k.to_string()), Cow::Owned(v.to_string())))
                 .collect(),
-            blanks: blanks.iter().map(|b| b.to_string()).collect(),
+            blanks: blanks.iter().map(|&b| Cow::Borrowed(b)).collect(),
         }
     }
 

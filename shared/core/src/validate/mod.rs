@@ -110,8 +110,9 @@ pub struct Record<'r> {
     pub key: String,
     /// Field id → normalized value, for non-blank mapped cells.
     pub values: Values<'r>,
-    /// Mapped fields whose cell was blank (the blank-cell policy decides).
-    pub blanks: Vec<String>,
+    /// Mapped fields whose cell was blank (the blank-cell policy decides):
+    /// the catalog's ids, borrowed, as blank optional columns are common.
+    pub blanks: Vec<Cow<'static, str>>,
 }
 
 impl Record<'_> {
@@ -455,7 +456,7 @@ impl<'p> Validator<'p> {
                         format!("{} is required: fill in this cell", rule.field.label),
                     ));
                 } else {
-                    blanks.push(rule.field.id.to_string());
+                    blanks.push(Cow::Borrowed(rule.field.id));
                 }
                 continue;
             }
