@@ -191,4 +191,58 @@ mod tests {
         }
         assert!(normalize_phone("call me").is_err());
     }
+
+    /// The rules read off the module's doc, by characters and strings.
+    fn reference(raw: &str) -> Result<Cow<'_, str>, ErrorCode> {
+        let value = raw.trim();
+        let (international, rest) = value
+            .strip_prefix('+')
+            .map_or((false, value), |r| (true, r));
+        if !rest
+            .chars()
+            .all(|c| c.is_ascii_digit() || " .-()".contains(c))
+        {
+            return Err(ErrorCode::InvalidPhone);
+        }
+        let digits: String = rest.chars().filter(char::is_ascii_digit).collect();
+        let e164 = if international {
+            if !(8..=15).contains(&digits.len()) || digits.starts_with('0') {
+                return Err(ErrorCode::InvalidPhone);
+            }
+            format!("+{digits}")
+        } else {
+            let national = match digits.len() {
+                10 => digits.as_str(),
+                11 if digits.starts_with('1') => &digits[1..],
+                _ => return Err(ErrorCode::InvalidPhone),
+            };
+            if national.starts_with(['0', '1']) || national[3..].starts_with(['0', '1']) {
+                return Err(ErrorCode::InvalidPhone);
+            }
+            format!("+1{national}")
+        };
+        Ok(if e164 == value {
+            Cow::Borrowed(value)
+        } else {
+            Cow::Owned(e164)
+        })
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(5_000))]
+        #[test]
+        fn phones_normalize_as_the_rules_say(
+            raw in "[ ]?\\+?[0-9 .()x-]{0,20}[ é]?",
+        ) {
+            let normalized = normalize_phone(&raw).map_err(|e| e.code);
+            let expected = reference(&raw);
+            proptest::prop_assert_eq!(&normalized, &expected);
+            if let (Ok(got), Ok(want)) = (&normalized, &expected) {
+                proptest::prop_assert_eq!(
+                    matches!(got, Cow::Borrowed(_)),
+                    matches!(want, Cow::Borrowed(_))
+                );
+            }
+        }
+    }
 }
