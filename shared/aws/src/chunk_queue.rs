@@ -9,7 +9,7 @@ use dic_core::chunk::ChunkMessage;
 const BATCH_MAX_MESSAGES: usize = 10;
 const BATCH_MAX_BYTES: usize = 256 * 1024;
 /// Attempts at a batch whose entries keep failing.
-const RESENDS: usize = 5;
+const ATTEMPTS: usize = 5;
 
 #[derive(Clone, Debug)]
 pub struct ChunkQueue {
@@ -74,7 +74,7 @@ impl ChunkQueue {
             if out.failed.is_empty() {
                 return Ok(attempt);
             }
-            if attempt == RESENDS {
+            if attempt == ATTEMPTS {
                 return Err(StoreError::Incomplete(format!(
                     "{} chunk messages could not be sent: {}",
                     out.failed.len(),

@@ -86,7 +86,7 @@ fn serialize_all(chunks: &[ChunkMessage]) -> usize {
 /// at a time, as the functions work: the splitter serializes the chunks a
 /// batch at a time, and a row processor validates the chunk it has just
 /// read. (Serializing every chunk, then validating every chunk, measured
-/// about 4 ms more: the first chunks' cells are out of the cache by then.)
+/// about 3.5 ms more: the first chunks' cells are out of the cache by then.)
 fn whole_path(bytes: &[u8]) -> (usize, usize) {
     let (table, mapping) = mapping_for(bytes);
     let chunks = split_table(table, &mapping);

@@ -56,11 +56,11 @@ fn parse_records(
             limit: MAX_FILE_BYTES,
         });
     }
+    let mut ends: Vec<Offset> = Vec::with_capacity(text.len() / 8);
     let mut output = Output::new(text);
     let mut reader = csv_core::ReaderBuilder::new()
         .delimiter(delimiter.byte())
         .build();
-    let mut ends: Vec<Offset> = Vec::with_capacity(output.len() / 8);
     let mut record_ends = [0usize; 64];
     let (mut read, mut written) = (0usize, 0usize);
     // The byte before `read`, kept before the text there is written over.
@@ -203,13 +203,6 @@ impl Output<'_> {
                 text: text.into_bytes(),
                 record: vec![0; RECORD_BYTES],
             },
-        }
-    }
-
-    fn len(&self) -> usize {
-        match self {
-            Output::Apart { text, .. } => text.len(),
-            Output::InPlace { text, .. } => text.len(),
         }
     }
 

@@ -167,25 +167,20 @@ pub fn numeric_parts(value: &str) -> Option<NumericDate<'_>> {
     // Byte by byte: every separator is ASCII, and this runs for every date
     // cell, twice (the column's profile, then validation).
     let is_separator = |b: &u8| matches!(b, b'/' | b'-' | b'.');
-    // Most are `03/05/2024`: read at fixed places.
-    if let [a1, a2, sep, b1, b2, sep2, y1, y2, y3, y4] = *value.as_bytes() {
-        let digit = |b: u8| b.is_ascii_digit().then(|| u32::from(b - b'0'));
-        if is_separator(&sep) && sep2 == sep && [y1, y2, y3, y4].iter().all(u8::is_ascii_digit) {
-            if let (Some(a1), Some(a2), Some(b1), Some(b2)) =
-                (digit(a1), digit(a2), digit(b1), digit(b2))
-            {
-                return Some(NumericDate {
-                    first: a1 * 10 + a2,
-                    second: b1 * 10 + b2,
-                    year: &value[6..],
-                });
-            }
-        }
-    }
-    let first_end = value.bytes().position(|b| is_separator(&b))?;
-    let sep = value.as_bytes()[first_end];
+    let b = value.as_bytes();
+    // Most are `03/05/2024`: the separators are at fixed places, found
+    // without a search; what lies between is checked as for any other.
+    let (first_end, second_end) = if b.len() == 10 && is_separator(&b[2]) && b[5] == b[2] {
+        (2, 2)
+    } else {
+        let first_end = b.iter().position(is_separator)?;
+        let sep = b[first_end];
+        (
+            first_end,
+            b[first_end + 1..].iter().position(|&c| c == sep)?,
+        )
+    };
     let rest = &value[first_end + 1..];
-    let second_end = rest.bytes().position(|b| b == sep)?;
     let first = number(&value[..first_end], 1, 2)?;
     let second = number(&rest[..second_end], 1, 2)?;
     // All digits, so no third separator either.
@@ -354,7 +349,6 @@ fn write_iso(out: &mut String, year: i32, month: u32, day: u32) {
     ];
     // Pushed as characters: all ASCII, so each is one byte, with no UTF-8
     // check of the whole.
-    out.reserve(bytes.len());
     out.extend(bytes.map(char::from));
 }
 
