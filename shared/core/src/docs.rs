@@ -8,6 +8,9 @@
 
 use crate::catalog::{Entity, Field, FieldType};
 use crate::file_error::{FileError, MAX_FILE_BYTES};
+use crate::limits::{
+    MAX_COLUMNS, MAX_HEADER_CHARS, MAX_HEADER_ROW_BYTES, MAX_ROWS, MAX_XLSX_INFLATED_BYTES,
+};
 use crate::validate::{ErrorCode, WarningCode};
 use std::fmt::Write;
 
@@ -385,6 +388,16 @@ documented_file_errors! {
         fields: vec!["Email".to_string(), "Employee Status".to_string()],
     },
         "A mandatory field has no column in the file or no mapping.";
+    TooManyColumns => FileError::TooManyColumns { columns: 16_384, limit: MAX_COLUMNS },
+        "More columns than any import can use, or a workbook cell with a value far to the right of the data.";
+    TooManyRows => FileError::TooManyRows { limit: MAX_ROWS },
+        "More data rows than an Excel sheet can hold.";
+    HeaderTooLong => FileError::HeaderTooLong { column: 3, chars: 512_000, limit: MAX_HEADER_CHARS },
+        "A header longer than any column name (the first row holds data, not names).";
+    HeaderRowTooLong => FileError::HeaderRowTooLong { bytes: 40_960, limit: MAX_HEADER_ROW_BYTES },
+        "All the headers together are too long to travel with the rows.";
+    SheetTooLarge => FileError::SheetTooLarge { reason: format!("it unzips to more than {MAX_XLSX_INFLATED_BYTES} bytes") },
+        "A workbook that unzips, or spreads its cells, past what can be read safely (a zip bomb, or cells far apart).";
 }
 
 #[cfg(test)]

@@ -1,0 +1,124 @@
+//! The limits every file is held to, so that any legal file under 10 MB
+//! ends with an outcome: no row too large for a chunk message (SQS takes
+//! 256 KiB), no row log or analysis too large for a DynamoDB item (400 KB),
+//! no record key too long for a DynamoDB key (2048 bytes for a partition
+//! key), and no workbook that inflates past what a function's memory holds.
+//!
+//! Each is chosen from what the catalog can ever accept and from those
+//! service limits; `limits_fit_the_services` holds them to each other.
+//! A file beyond a file-level limit fails as a whole with a reason
+//! ([`crate::FileError`]); a row beyond a row-level limit fails alone
+//! (`cell_too_long`, `row_too_long`) and the rest of the file imports.
+
+use std::borrow::Cow;
+
+/// The most columns a file may have: the widest entity has 35 fields, and
+/// admins' exports carry columns of their own beside them. Beyond it the
+/// file fails (`too_many_columns`); a workbook's cell farther right than
+/// this fails it too, unless the cell is empty.
+pub const MAX_COLUMNS: usize = 1_000;
+
+/// The longest header, in characters: as long as the longest text field a
+/// catalog field accepts (255). A longer first row is data, not names.
+pub const MAX_HEADER_CHARS: usize = 255;
+
+/// The header row's size as every chunk message carries it (the names as a
+/// JSON list, in bytes). It leaves a chunk message room for its rows:
+/// [`MAX_HEADER_ROW_BYTES`] + [`MAX_ROW_BYTES`] + the rest of the envelope
+/// stay well under [`crate::chunk::MAX_CHUNK_BYTES`].
+pub const MAX_HEADER_ROW_BYTES: usize = 32 * 1024;
+
+/// The most data rows a file may have: Excel's own sheet limit
+/// (1,048,576 rows). No 10 MB file of real records comes near it.
+pub const MAX_ROWS: usize = 1_048_576;
+
+/// The most cells a sheet may spread its rows over (rows times columns):
+/// as many as a 10 MB CSV file can hold (each cell takes at least a byte).
+/// A sparse workbook (a cell at A1, another a million rows down and
+/// hundreds of columns right) would otherwise fill a grid of billions.
+pub const MAX_CELLS: usize = 10 * 1024 * 1024;
+
+/// The longest cell, in characters: Excel's own cell limit (32,767), the
+/// most the failed-rows workbook can give back. A longer cell fails its
+/// row (`cell_too_long`); no catalog field accepts more than 255.
+pub const MAX_CELL_CHARS: usize = 32_767;
+
+/// A row's size in a chunk message (its JSON, in bytes). A larger row fails
+/// (`row_too_long`, or `cell_too_long` when one cell is to blame), and
+/// travels cut to this size so that its chunk still fits a message and its
+/// failed-row log a DynamoDB item.
+pub const MAX_ROW_BYTES: usize = 64 * 1024;
+
+/// The most characters of a value an error, its message or an analysis's
+/// sample shows; the rest is cut and marked with `…`. The row's cells stay
+/// whole in the row log (within [`MAX_ROW_BYTES`]) for the failed-rows file.
+pub const MAX_SHOWN_CHARS: usize = 100;
+
+/// What one sample row of an analysis may take (its cells' text, in bytes):
+/// five of them stay far under a DynamoDB item with the headers beside.
+pub const MAX_SAMPLE_ROW_BYTES: usize = 8 * 1024;
+
+/// The most a workbook's parts may inflate to when unzipped, all together.
+/// A 10 MB workbook of real records inflates to about 75 MB (7.5 to 1);
+/// a zip bomb is refused before any part of it is read.
+pub const MAX_XLSX_INFLATED_BYTES: u64 = 200 * 1024 * 1024;
+
+/// The most text a workbook's cells may hold, all together. A shared
+/// string is stored once and may be used by every cell: a small workbook
+/// could otherwise fill gigabytes. Six times what a 10 MB CSV decodes to.
+pub const MAX_SHEET_TEXT_BYTES: usize = 64 * 1024 * 1024;
+
+/// The longest email address, in bytes (RFC 5321: a path of 256 octets,
+/// less its angle brackets).
+pub const MAX_EMAIL_BYTES: usize = 254;
+
+/// `text` cut to at most `max_chars` characters, with `…` after a cut.
+///
+/// ```
+/// use dic_core::limits::shown;
+/// assert_eq!(shown("abcdef", 3), "abc…");
+/// assert_eq!(shown("abc", 3), "abc");
+/// ```
+pub fn shown(text: &str, max_chars: usize) -> Cow<'_, str> {
+    // Bytes bound characters from above: most values need no count.
+    if text.len() <= max_chars {
+        return Cow::Borrowed(text);
+    }
+    match text.char_indices().nth(max_chars) {
+        Some((at, _)) => Cow::Owned(format!("{}…", &text[..at])),
+        None => Cow::Borrowed(text),
+    }
+}
+
+/// The number of characters in `text`, counted only past `limit` bytes
+/// (fewer bytes are fewer characters): whether it has more than `limit`.
+pub(crate) fn chars_over(text: &str, limit: usize) -> Option<usize> {
+    if text.len() <= limit {
+        return None;
+    }
+    let count = text.chars().count();
+    (count > limit).then_some(count)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shown_cuts_on_characters_and_marks_the_cut() {
+        assert_eq!(shown("", 0), "");
+        assert_eq!(shown("é", 0), "…");
+        assert_eq!(shown("ééé", 2), "éé…");
+        assert_eq!(shown("ééé", 3), "ééé");
+        let long = "\"".repeat(70_000);
+        assert_eq!(shown(&long, MAX_SHOWN_CHARS).chars().count(), 101);
+    }
+
+    #[test]
+    fn chars_over_counts_characters_not_bytes() {
+        assert_eq!(chars_over("ééé", 3), None);
+        assert_eq!(chars_over("éééé", 3), Some(4));
+        assert_eq!(chars_over("abcd", 3), Some(4));
+        assert_eq!(chars_over("abc", 3), None);
+    }
+}
