@@ -220,7 +220,7 @@ pub fn chunk_rows(
 
 /// The length of a value's compact JSON, without building the string.
 /// A value that cannot be serialized counts as unbounded, so it travels alone.
-fn json_len<T: Serialize>(value: &T) -> usize {
+pub(crate) fn json_len<T: Serialize + ?Sized>(value: &T) -> usize {
     let mut counter = ByteCounter(0);
     match serde_json::to_writer(&mut counter, value) {
         Ok(()) => counter.0,

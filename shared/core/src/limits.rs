@@ -10,6 +10,8 @@
 //! ([`crate::FileError`]); a row beyond a row-level limit fails alone
 //! (`cell_too_long`, `row_too_long`) and the rest of the file imports.
 
+use crate::file_error::FileError;
+use crate::headers::Headers;
 use std::borrow::Cow;
 
 /// The most columns a file may have: the widest entity has 35 fields, and
@@ -71,6 +73,44 @@ pub const MAX_SHEET_TEXT_BYTES: usize = 64 * 1024 * 1024;
 /// The longest email address, in bytes (RFC 5321: a path of 256 octets,
 /// less its angle brackets).
 pub const MAX_EMAIL_BYTES: usize = 254;
+
+/// Refuses a header row no import can use: too many columns, a name too
+/// long to be a name, or names too long together to travel in every chunk
+/// message.
+///
+/// ```
+/// use dic_core::headers::Headers;
+/// use dic_core::limits::check_headers;
+/// assert!(check_headers(&Headers::new(["Email", "Name"])).is_ok());
+/// let long = "x".repeat(300);
+/// assert_eq!(check_headers(&Headers::new(["Email", long.as_str()])).unwrap_err().code(), "header_too_long");
+/// ```
+pub fn check_headers(headers: &Headers) -> Result<(), FileError> {
+    let names = &headers.names;
+    if names.len() > MAX_COLUMNS {
+        return Err(FileError::TooManyColumns {
+            columns: names.len(),
+            limit: MAX_COLUMNS,
+        });
+    }
+    for (column, name) in names.iter().enumerate() {
+        if let Some(chars) = chars_over(name, MAX_HEADER_CHARS) {
+            return Err(FileError::HeaderTooLong {
+                column: column + 1,
+                chars,
+                limit: MAX_HEADER_CHARS,
+            });
+        }
+    }
+    let bytes = crate::chunk::json_len(names);
+    if bytes > MAX_HEADER_ROW_BYTES {
+        return Err(FileError::HeaderRowTooLong {
+            bytes,
+            limit: MAX_HEADER_ROW_BYTES,
+        });
+    }
+    Ok(())
+}
 
 /// `text` cut to at most `max_chars` characters, with `…` after a cut.
 ///

@@ -7,6 +7,7 @@ use crate::decode::{decode, DecodeWarning, TextEncoding};
 use crate::dialect::{sniff, Delimiter};
 use crate::file_error::{FileError, MAX_FILE_BYTES};
 use crate::headers::Headers;
+use crate::limits::{check_headers, MAX_ROWS};
 use crate::mapping::{suggest, Mapping, Suggestion};
 use crate::plan::ImportPlan;
 use crate::row::SourceRow;
@@ -42,8 +43,9 @@ pub struct Analysis {
 }
 
 /// Reads a CSV (any supported encoding and dialect) or XLSX file.
-/// Rejects files over [`MAX_FILE_BYTES`], empty, binary, or without data
-/// rows.
+/// Rejects files over [`MAX_FILE_BYTES`], empty, binary, without data
+/// rows, or past a file-level limit ([`crate::limits`]: columns, header
+/// lengths, rows).
 pub fn read_file(bytes: &[u8]) -> Result<(Table, FileFormat, Vec<DecodeWarning>), FileError> {
     let size = bytes.len() as u64;
     if size > MAX_FILE_BYTES {
@@ -64,8 +66,12 @@ pub fn read_file(bytes: &[u8]) -> Result<(Table, FileFormat, Vec<DecodeWarning>)
         };
         (table, format, decoded.warnings)
     };
+    check_headers(&table.headers)?;
     if table.rows.is_empty() {
         return Err(FileError::NoRows);
+    }
+    if table.rows.len() > MAX_ROWS {
+        return Err(FileError::TooManyRows { limit: MAX_ROWS });
     }
     Ok((table, format, warnings))
 }
@@ -201,6 +207,67 @@ mod tests {
         .unwrap_err();
         assert!(matches!(err, FileError::MissingMandatory { .. }), "{err}");
         assert!(err.to_string().contains("Last Name"), "{err}");
+    }
+
+    #[test]
+    fn impossible_headers_fail_the_file_with_a_reason() {
+        use crate::limits::{MAX_COLUMNS, MAX_HEADER_CHARS, MAX_HEADER_ROW_BYTES};
+        // A 500 KB header cell: the first row is data, not names.
+        let long = "é".repeat(250_000);
+        let csv = format!("Email,{long}\na@b.co,1\n");
+        assert_eq!(
+            read_file(csv.as_bytes()).unwrap_err(),
+            FileError::HeaderTooLong {
+                column: 2,
+                chars: 250_000,
+                limit: MAX_HEADER_CHARS
+            }
+        );
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let sheet = book.add_worksheet();
+        sheet.write_string(0, 0, "Email").unwrap();
+        sheet.write_string(0, 1, "x".repeat(30_000)).unwrap();
+        sheet.write_string(1, 0, "a@b.co").unwrap();
+        let err = read_file(&book.save_to_buffer().unwrap()).unwrap_err();
+        assert_eq!(err.code(), "header_too_long", "{err}");
+
+        let names = |count: usize, width: usize| -> String {
+            (0..count)
+                .map(|i| format!("{i:0>width$}"))
+                .collect::<Vec<_>>()
+                .join(",")
+        };
+        let too_wide = format!("{}\n{}\n", names(MAX_COLUMNS + 1, 1), "1,".repeat(5));
+        assert_eq!(
+            read_file(too_wide.as_bytes()).unwrap_err(),
+            FileError::TooManyColumns {
+                columns: MAX_COLUMNS + 1,
+                limit: MAX_COLUMNS
+            }
+        );
+        // Each name within its limit, together too long for a message.
+        let too_long = format!("{}\n1\n", names(200, 200));
+        assert_eq!(
+            read_file(too_long.as_bytes()).unwrap_err(),
+            FileError::HeaderRowTooLong {
+                bytes: 200 * 203 + 1,
+                limit: MAX_HEADER_ROW_BYTES
+            }
+        );
+        let fine = format!("{}\n1\n", names(MAX_COLUMNS, 20));
+        assert!(read_file(fine.as_bytes()).is_ok());
+    }
+
+    #[test]
+    fn more_rows_than_a_sheet_holds_fail_the_file() {
+        let mut csv = String::from("Email\n");
+        csv.push_str(&"a\n".repeat(MAX_ROWS));
+        assert_eq!(read_file(csv.as_bytes()).unwrap().0.rows.len(), MAX_ROWS);
+        csv.push_str("a\n");
+        assert_eq!(
+            read_file(csv.as_bytes()).unwrap_err(),
+            FileError::TooManyRows { limit: MAX_ROWS }
+        );
     }
 
     #[test]

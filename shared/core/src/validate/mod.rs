@@ -25,6 +25,7 @@ pub use values::Values;
 use values::{as_cow, Normalized};
 
 use crate::catalog::{Field, FieldType};
+use crate::limits::{shown, MAX_SHOWN_CHARS};
 use crate::plan::{DateOrder, ImportPlan};
 use crate::row::{RowNumber, SourceRow};
 use crate::template::DateFormat;
@@ -95,7 +96,12 @@ pub struct CellIssue<C> {
     /// The catalog field id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// The cell as written, cut after [`MAX_SHOWN_CHARS`] characters (with
+    /// `…`): a row log stays within a DynamoDB item whatever the cell. The
+    /// whole cell stays in the row's cells, which the failed-rows file
+    /// gives back.
     pub value: String,
+    /// Quotes the value cut the same way.
     pub message: String,
 }
 
@@ -166,9 +172,10 @@ impl Rejection {
 }
 
 /// The value as an admin would read it in a message, quoted, with invisible
-/// characters escaped.
+/// characters escaped, and cut after [`MAX_SHOWN_CHARS`] characters: a
+/// message stays short whatever the cell (the row log keeps the cells).
 fn quoted(value: &str) -> String {
-    format!("{value:?}")
+    format!("{:?}", shown(value, MAX_SHOWN_CHARS))
 }
 
 /// `str::trim`, with a fast return for the usual cell whose first and last
@@ -341,7 +348,7 @@ impl ColumnRule<'_> {
             column: Some(self.column),
             header: Some(self.header.to_string()),
             field: Some(self.field.id.to_string()),
-            value: value.to_string(),
+            value: shown(value, MAX_SHOWN_CHARS).into_owned(),
             message,
         }
     }
@@ -535,8 +542,13 @@ fn row_issue(code: ErrorCode, value: String, message: String) -> RowError {
 }
 
 impl RowError {
-    /// A problem of the whole row rather than of one cell.
+    /// A problem of the whole row rather than of one cell; the value is cut
+    /// after [`MAX_SHOWN_CHARS`] characters, as every error's is.
     pub fn for_row(code: ErrorCode, value: String, message: String) -> RowError {
+        let value = match shown(&value, MAX_SHOWN_CHARS) {
+            Cow::Borrowed(_) => value,
+            Cow::Owned(cut) => cut,
+        };
         CellIssue {
             code,
             column: None,
@@ -676,6 +688,42 @@ mod tests {
         assert!(errors[2]
             .message
             .contains("Active, Inactive, On Leave, Terminated"));
+    }
+
+    #[test]
+    fn errors_of_huge_cells_stay_short() {
+        // 70 KB of quotes, which JSON and the message's quoting both double.
+        let quotes = "\"".repeat(70_000);
+        let mut cells = vec![quotes.as_str(); 4];
+        cells.extend(["2024-01-01", "", "E1", ""]);
+        cells.extend([quotes.as_str(); 3]);
+        let plan = employees();
+        let RowOutcome::Invalid { errors, .. } =
+            Validator::new(&plan).validate(&row(2, &cells), None)
+        else {
+            panic!("the row is invalid");
+        };
+        let codes: Vec<ErrorCode> = errors.iter().map(|e| e.code).collect();
+        assert_eq!(
+            codes,
+            [
+                ErrorCode::ExtraCells,
+                ErrorCode::InvalidEmail,
+                ErrorCode::TooLong,
+                ErrorCode::TooLong,
+                ErrorCode::InvalidChoice,
+            ]
+        );
+        for error in &errors {
+            assert!(
+                error.value.chars().count() <= MAX_SHOWN_CHARS + 1,
+                "{:?}",
+                error.code
+            );
+            assert!(error.value.ends_with('…'), "{:?}", error.code);
+            let json = serde_json::to_string(error).unwrap();
+            assert!(json.len() < 2_000, "{:?}: {} bytes", error.code, json.len());
+        }
     }
 
     #[test]
