@@ -347,6 +347,8 @@ documented_codes!(ErrorCode, ERROR_CODES, error_meaning {
     RecordExists => "Mode *create only*, and the record already exists.",
     RecordNotFound => "Mode *update only*, and there is no such record.",
     ProcessingFailed => "The row could not be processed after several attempts (its chunk was dead-lettered); import it again.",
+    CellTooLong => "A cell longer than 32,767 characters, Excel's own limit; the failed-rows file shows its beginning.",
+    RowTooLong => "A row of more than 1,000 cells, or whose cells take more than 64 KiB together; the failed-rows file shows it cut.",
 });
 
 documented_codes!(WarningCode, WARNING_CODES, warning_meaning {

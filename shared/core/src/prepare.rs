@@ -108,7 +108,10 @@ pub fn split(
         .rows
         .into_iter()
         .zip(first_rows)
-        .map(|(row, duplicate_of)| ChunkRow { row, duplicate_of });
+        .map(|(row, duplicate_of)| ChunkRow {
+            duplicate_of,
+            ..ChunkRow::new(row)
+        });
     Ok(chunk_rows(company_id, import_id, &plan, rows, limits))
 }
 
