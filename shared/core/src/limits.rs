@@ -10,6 +10,7 @@
 //! ([`crate::FileError`]); a row beyond a row-level limit fails alone
 //! (`cell_too_long`, `row_too_long`) and the rest of the file imports.
 
+use crate::catalog::{Entity, FieldType};
 use crate::file_error::FileError;
 use crate::headers::Headers;
 use std::borrow::Cow;
@@ -73,6 +74,30 @@ pub const MAX_SHEET_TEXT_BYTES: usize = 64 * 1024 * 1024;
 /// The longest email address, in bytes (RFC 5321: a path of 256 octets,
 /// less its angle brackets).
 pub const MAX_EMAIL_BYTES: usize = 254;
+
+/// DynamoDB's limit on a sort key, the tighter of its two key limits (a
+/// partition key takes 2048 bytes): no record key comes near it.
+pub const MAX_RECORD_KEY_BYTES: usize = 1024;
+
+/// The longest record key an entity's valid rows can make, in bytes: an
+/// email is at most [`MAX_EMAIL_BYTES`] as written, and lower-casing
+/// lengthens a character by half at most (`İ`, 2 bytes, becomes 3), so it
+/// counts twice that; an identifier of `n` characters takes at most `4n`
+/// bytes; the key fields are joined by a one-byte separator. At most 765
+/// bytes (enrollments), within [`MAX_RECORD_KEY_BYTES`]; the AWS side adds
+/// its own prefix to the key (company and entity) within the rest.
+pub fn max_record_key_bytes(entity: Entity) -> usize {
+    let fields: Vec<usize> = entity
+        .key_fields()
+        .map(|field| match field.field_type {
+            FieldType::Email => 2 * MAX_EMAIL_BYTES,
+            FieldType::Id { max_len } | FieldType::Text { max_len } => 4 * max_len,
+            // No other type keys an entity; a date or a code is short.
+            _ => 64,
+        })
+        .collect();
+    fields.iter().sum::<usize>() + fields.len().saturating_sub(1)
+}
 
 /// Refuses a header row no import can use: too many columns, a name too
 /// long to be a name, or names too long together to travel in every chunk
@@ -152,6 +177,55 @@ mod tests {
         assert_eq!(shown("ééé", 3), "ééé");
         let long = "\"".repeat(70_000);
         assert_eq!(shown(&long, MAX_SHOWN_CHARS).chars().count(), 101);
+    }
+
+    #[test]
+    fn no_record_key_can_pass_dynamodbs_key_limit() {
+        use crate::headers::Headers;
+        use crate::mapping::Mapping;
+        use crate::plan::ImportPlan;
+        use crate::row::{RowNumber, SourceRow};
+        use crate::template::ImportSettings;
+        use crate::validate::{RowOutcome, Validator};
+        for entity in Entity::ALL {
+            assert!(
+                max_record_key_bytes(entity) <= MAX_RECORD_KEY_BYTES,
+                "{entity}"
+            );
+        }
+        assert_eq!(max_record_key_bytes(Entity::Enrollments), 765);
+        // The longest key a valid enrollment makes.
+        let domain = format!(
+            "{}.{}.{}.io",
+            "a".repeat(63),
+            "b".repeat(63),
+            "c".repeat(58)
+        );
+        let email = format!("{}@{domain}", "İ".repeat(32));
+        assert_eq!(email.len(), MAX_EMAIL_BYTES);
+        let course = "日".repeat(64);
+        let headers = Headers::new(["Email", "Course"]);
+        let mapping = Mapping(
+            [("Email", "employee_email"), ("Course", "course_code")]
+                .map(|(h, f)| (h.to_string(), f.to_string()))
+                .into(),
+        );
+        let plan = ImportPlan::new(
+            Entity::Enrollments,
+            &headers,
+            &mapping,
+            ImportSettings::default(),
+        )
+        .unwrap();
+        let row = SourceRow {
+            number: RowNumber(2),
+            cells: [email.as_str(), course.as_str()].into(),
+        };
+        let RowOutcome::Valid { record, .. } = Validator::new(&plan).validate(&row, None) else {
+            panic!("valid");
+        };
+        assert!(record.key.len() > email.len() + course.len());
+        assert!(record.key.len() <= max_record_key_bytes(Entity::Enrollments));
     }
 
     #[test]

@@ -7,10 +7,12 @@ use crate::decode::{decode, DecodeWarning, TextEncoding};
 use crate::dialect::{sniff, Delimiter};
 use crate::file_error::{FileError, MAX_FILE_BYTES};
 use crate::headers::Headers;
-use crate::limits::{check_headers, MAX_ROWS};
+use crate::limits::{
+    check_headers, shown, MAX_COLUMNS, MAX_ROWS, MAX_SAMPLE_ROW_BYTES, MAX_SHOWN_CHARS,
+};
 use crate::mapping::{suggest, Mapping, Suggestion};
 use crate::plan::ImportPlan;
-use crate::row::SourceRow;
+use crate::row::{Cells, SourceRow};
 use crate::table::{parse, Table};
 use crate::template::ImportSettings;
 use crate::xlsx_in::{looks_like_xlsx, read_xlsx};
@@ -85,10 +87,43 @@ pub fn analyze(entity: Entity, bytes: &[u8]) -> Result<(Analysis, Table), FileEr
         suggestions: suggest(entity, &table.headers, sample),
         headers: table.headers.clone(),
         row_count: table.rows.len(),
-        sample_rows: table.rows.iter().take(SAMPLE_ROWS).cloned().collect(),
+        sample_rows: table
+            .rows
+            .iter()
+            .take(SAMPLE_ROWS)
+            .map(sample_row)
+            .collect(),
         warnings,
     };
     Ok((analysis, table))
+}
+
+/// A row as an analysis shows it: each cell cut after [`MAX_SHOWN_CHARS`]
+/// characters, at most [`MAX_COLUMNS`] cells, and at most
+/// [`MAX_SAMPLE_ROW_BYTES`] of JSON in all (the rest left out after a `…`), so
+/// that a stored analysis stays far under a DynamoDB item whatever the file.
+fn sample_row(row: &SourceRow) -> SourceRow {
+    // No cell can be cut, nor the row be long: most rows.
+    if row.cells.text_len() <= MAX_SHOWN_CHARS && row.cells.len() <= MAX_SHOWN_CHARS {
+        return row.clone();
+    }
+    let mut left = MAX_SAMPLE_ROW_BYTES;
+    let mut cells: Cells = Cells::default();
+    for cell in row.cells.iter().take(MAX_COLUMNS) {
+        let shown = shown(cell, MAX_SHOWN_CHARS);
+        let bytes = crate::chunk::json_len(shown.as_ref()) + 1;
+        if bytes > left {
+            // The rest of the row is left out, and the cut marked.
+            cells.push("…");
+            break;
+        }
+        left -= bytes;
+        cells.push(&shown);
+    }
+    SourceRow {
+        number: row.number,
+        cells,
+    }
 }
 
 /// Plans the import (mandatory columns, column profile, duplicate keys) and
@@ -259,6 +294,35 @@ mod tests {
         );
         let fine = format!("{}\n1\n", names(MAX_COLUMNS, 20));
         assert!(read_file(fine.as_bytes()).is_ok());
+    }
+
+    #[test]
+    fn an_analysis_shows_samples_cut_and_stays_far_under_a_dynamodb_item() {
+        use crate::limits::{MAX_COLUMNS, MAX_HEADER_ROW_BYTES};
+        // A 500 KB sample cell, and rows as wide and as costly as allowed.
+        let cell = "x".repeat(500_000);
+        let csv = format!("Email,Notes\na@b.co,{cell}\nb@b.co,short\n");
+        let (analysis, table) = analyze(Entity::Employees, csv.as_bytes()).unwrap();
+        assert_eq!(table.rows[0].cell(1).len(), 500_000);
+        let shown = analysis.sample_rows[0].cell(1);
+        assert_eq!(shown.chars().count(), MAX_SHOWN_CHARS + 1);
+        assert!(shown.ends_with('…'));
+        assert_eq!(analysis.sample_rows[1], table.rows[1]);
+        assert!(serde_json::to_string(&analysis).unwrap().len() < 10_000);
+
+        let width = MAX_HEADER_ROW_BYTES / 64;
+        let header: Vec<String> = (0..width).map(|i| format!("{i:\"<30}")).collect();
+        let costly = "\\é\"".repeat(100);
+        let row = vec![costly.as_str(); MAX_COLUMNS + 500].join(",");
+        let csv = format!("{}\n{}\n", header.join(","), vec![row; 10].join("\n"));
+        let (analysis, _) = analyze(Entity::Employees, csv.as_bytes()).unwrap();
+        assert_eq!(analysis.headers.names.len(), width);
+        let json = serde_json::to_string(&analysis).unwrap();
+        assert!(json.len() < 200_000, "{} bytes", json.len());
+        for row in &analysis.sample_rows {
+            let bytes = serde_json::to_string(&row.cells).unwrap().len();
+            assert!(bytes <= MAX_SAMPLE_ROW_BYTES + 8, "{bytes}");
+        }
     }
 
     #[test]
