@@ -10,8 +10,8 @@ use crate::catalog::{Entity, Field, FieldType};
 use crate::file_error::{FileError, MAX_FILE_BYTES};
 use crate::limits::{
     MAX_CELLS, MAX_CELL_CHARS, MAX_COLUMNS, MAX_EMAIL_BYTES, MAX_HEADER_CHARS,
-    MAX_HEADER_ROW_BYTES, MAX_ROWS, MAX_ROW_BYTES, MAX_SHEET_TEXT_BYTES, MAX_SHOWN_CHARS,
-    MAX_XLSX_INFLATED_BYTES,
+    MAX_HEADER_ROW_BYTES, MAX_ROWS, MAX_ROW_BYTES, MAX_SHARED_STRINGS, MAX_SHEET_TEXT_BYTES,
+    MAX_SHOWN_CHARS, MAX_XLSX_INFLATED_BYTES,
 };
 use crate::validate::{ErrorCode, WarningCode};
 use std::fmt::Write;
@@ -125,6 +125,7 @@ fn limits_markdown() -> String {
         ("Rows", format!("{MAX_ROWS}"), "the file fails (`too_many_rows`)", "Excel's own sheet limit."),
         ("Sheet cells", format!("{MAX_CELLS} (rows × columns)"), "the file fails (`sheet_too_large`)", "As many as a 10 MB CSV file can hold; a sparse workbook must not fill a grid of billions."),
         ("Sheet text", mib(MAX_SHEET_TEXT_BYTES as u64), "the file fails (`sheet_too_large`)", "A workbook stores a repeated text once; its cells together may not hold more."),
+        ("Workbook texts", format!("{MAX_SHARED_STRINGS} distinct texts"), "the file fails (`sheet_too_large`)", "Each distinct text of a workbook is held apart; a 10 MB workbook of real records has some 600,000."),
         ("Workbook unzipped", mib(MAX_XLSX_INFLATED_BYTES), "the file fails (`sheet_too_large`)", "A 10 MB workbook of real records unzips to about 75 MB; a zip bomb is refused before it is read, by its declared size and by counting while unzipping."),
         ("Email length", format!("{MAX_EMAIL_BYTES} bytes"), "the row fails (`invalid_email`)", "RFC 5321. Every record key stays within DynamoDB's key limits (1024 bytes for a sort key): an email and a 64-character course code, the longest, take at most 765 bytes."),
         ("Value shown", format!("{MAX_SHOWN_CHARS} characters"), "cut, marked `…`", "An error's value and message, and an analysis's sample cells; the row log keeps the row's cells for the failed-rows file."),

@@ -66,6 +66,11 @@ pub const MAX_SAMPLE_ROW_BYTES: usize = 8 * 1024;
 /// a zip bomb is refused before any part of it is read.
 pub const MAX_XLSX_INFLATED_BYTES: u64 = 200 * 1024 * 1024;
 
+/// The most distinct texts a workbook's shared strings may hold: calamine
+/// keeps each as a string of its own (some 40 bytes beside its text). A
+/// 10 MB workbook of real records holds some 600,000.
+pub const MAX_SHARED_STRINGS: usize = 2_000_000;
+
 /// The most text a workbook's cells may hold, all together. A shared
 /// string is stored once and may be used by every cell: a small workbook
 /// could otherwise fill gigabytes. Six times what a 10 MB CSV decodes to.

@@ -4,7 +4,8 @@
 use crate::file_error::FileError;
 use crate::headers::Headers;
 use crate::limits::{
-    MAX_CELLS, MAX_COLUMNS, MAX_ROWS, MAX_SHEET_TEXT_BYTES, MAX_XLSX_INFLATED_BYTES,
+    MAX_CELLS, MAX_COLUMNS, MAX_ROWS, MAX_SHARED_STRINGS, MAX_SHEET_TEXT_BYTES,
+    MAX_XLSX_INFLATED_BYTES,
 };
 use crate::row::{RowNumber, SharedCells, SourceRow};
 use crate::table::Table;
@@ -77,21 +78,53 @@ fn check_inflated_size(bytes: &[u8]) -> Result<(), FileError> {
         return Err(inflates_too_far());
     }
     let mut left = MAX_XLSX_INFLATED_BYTES;
-    let mut buf = vec![0u8; 64 * 1024];
+    // Three bytes kept before each read: a tag cut between two reads.
+    let mut buf = vec![0u8; 3 + 64 * 1024];
     for index in 0..archive.len() {
         let Ok(mut part) = archive.by_index(index) else {
             continue;
         };
+        // Calamine finds its parts by name, in any case.
+        let strings = part.name().eq_ignore_ascii_case("xl/sharedStrings.xml");
+        let mut shared_strings = 0;
+        buf[..3].fill(0);
         loop {
-            match part.read(&mut buf) {
+            let n = match part.read(&mut buf[3..]) {
                 Ok(0) => break,
-                Ok(n) => left = left.checked_sub(n as u64).ok_or_else(inflates_too_far)?,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
                 Err(_) => break,
+            };
+            left = left.checked_sub(n as u64).ok_or_else(inflates_too_far)?;
+            if strings {
+                shared_strings += string_tags(&buf[..3 + n]);
+                if shared_strings > MAX_SHARED_STRINGS {
+                    return Err(FileError::SheetTooLarge {
+                        reason: format!("it holds more than {MAX_SHARED_STRINGS} distinct texts"),
+                    });
+                }
+                buf.copy_within(n..n + 3, 0);
             }
         }
     }
     Ok(())
+}
+
+/// Tags of shared strings (`<si>`, `<si …>`, `<x:si>`) starting in
+/// `bytes` after its first three, which the previous read ended with. A
+/// namespaced closing tag counts too: an overcount, on the safe side.
+fn string_tags(bytes: &[u8]) -> usize {
+    memchr::memmem::find_iter(bytes, b"si")
+        .filter(|&at| {
+            at >= 1
+                && matches!(bytes[at - 1], b'<' | b':')
+                // A tag the previous read cut is counted once, here: its
+                // last byte is past the three kept.
+                && bytes
+                    .get(at + 2)
+                    .is_some_and(|&b| matches!(b, b'>' | b'/') || b.is_ascii_whitespace())
+        })
+        .count()
 }
 
 fn read_first_sheet(bytes: &[u8]) -> Result<Table, FileError> {
@@ -637,6 +670,45 @@ mod tests {
         let mut small = bomb(1_000_000);
         declare_sizes(&mut small, 1_000);
         assert_eq!(read_xlsx(&small).unwrap().rows[0].cell(0).len(), 1_000_000);
+    }
+
+    #[test]
+    fn millions_of_tiny_shared_strings_are_refused_before_calamine_keeps_them() {
+        use std::io::Write;
+        let mut book = Workbook::new();
+        book.add_worksheet().write_string(0, 0, "Email").unwrap();
+        let base = book.save_to_buffer().unwrap();
+        let mut from = zip::ZipArchive::new(Cursor::new(base)).unwrap();
+        let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        let options = zip::write::SimpleFileOptions::default().compression_level(Some(1));
+        for index in 0..from.len() {
+            let mut part = from.by_index(index).unwrap();
+            let name = part.name().to_string();
+            out.start_file(name.as_str(), options).unwrap();
+            if name == "xl/sharedStrings.xml" {
+                out.write_all(br#"<?xml version="1.0"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">"#).unwrap();
+                for _ in 0..=MAX_SHARED_STRINGS / 1000 {
+                    out.write_all("<si><t>a</t></si>".repeat(1000).as_bytes())
+                        .unwrap();
+                }
+                out.write_all(b"</sst>").unwrap();
+            } else {
+                std::io::copy(&mut part, &mut out).unwrap();
+            }
+        }
+        let bytes = out.finish().unwrap().into_inner();
+        let err = read_xlsx(&bytes).unwrap_err();
+        assert_eq!(err.code(), "sheet_too_large", "{err}");
+        assert!(err.to_string().contains("distinct texts"), "{err}");
+    }
+
+    #[test]
+    fn shared_string_tags_are_counted_once_across_reads() {
+        let text = b"\0\0\0<sst><si><t>a</t></si><x:si a='1'><t/></x:si><sig/><s";
+        assert_eq!(string_tags(text), 3);
+        // A tag cut after `<si`: counted in the next read, with three bytes kept.
+        assert_eq!(string_tags(b"\0\0\0xx<si"), 0);
+        assert_eq!(string_tags(b"<si><t>"), 1);
     }
 
     #[test]
