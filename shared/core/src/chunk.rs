@@ -48,8 +48,9 @@ pub struct ChunkRow {
     pub duplicate_of: Option<RowNumber>,
     /// Set when the row was too large to travel whole ([`fit_row`]): its
     /// cells are cut to fit, and the row fails
-    /// ([`crate::validate::Validator::validate_chunk_row`]).
-    pub cut: Option<CutRow>,
+    /// ([`crate::validate::Validator::validate_chunk_row`]). Boxed: rare,
+    /// and every row moves through the splitter several times.
+    pub cut: Option<Box<CutRow>>,
 }
 
 /// What a row too large to travel whole was before its cells were cut to
@@ -159,12 +160,12 @@ fn cut_row(row: ChunkRow, bytes: usize) -> ChunkRow {
             cells: fitted,
         },
         duplicate_of: row.duplicate_of,
-        cut: Some(CutRow {
+        cut: Some(Box::new(CutRow {
             cells: cells.len(),
             bytes,
             long_cells,
             cut_columns,
-        }),
+        })),
     }
 }
 
@@ -210,7 +211,7 @@ struct ChunkRowFields {
     #[serde(default)]
     duplicate_of: Option<RowNumber>,
     #[serde(default)]
-    cut: Option<CutRow>,
+    cut: Option<Box<CutRow>>,
 }
 
 impl From<ChunkRowFields> for ChunkRow {

@@ -25,7 +25,7 @@ pub use values::Values;
 use values::{as_cow, Normalized};
 
 use crate::catalog::{Field, FieldType};
-use crate::chunk::ChunkRow;
+use crate::chunk::{ChunkRow, CutRow};
 use crate::limits::{shown, MAX_CELL_CHARS, MAX_COLUMNS, MAX_ROW_BYTES, MAX_SHOWN_CHARS};
 use crate::plan::{DateOrder, ImportPlan};
 use crate::row::{RowNumber, SourceRow};
@@ -528,11 +528,17 @@ impl<'p> Validator<'p> {
     /// `row_too_long` when the row as a whole was too large; its cut cells
     /// are not judged by their field's rules (their text is not the
     /// admin's), its other cells are. The processor calls this one.
+    #[inline]
     pub fn validate_chunk_row<'r>(&self, row: &'r ChunkRow) -> RowOutcome<'r> {
+        match &row.cut {
+            None => self.validate(&row.row, row.duplicate_of),
+            Some(cut) => self.validate_cut_row(row, cut),
+        }
+    }
+
+    #[cold]
+    fn validate_cut_row<'r>(&self, row: &'r ChunkRow, cut: &CutRow) -> RowOutcome<'r> {
         let outcome = self.validate(&row.row, row.duplicate_of);
-        let Some(cut) = &row.cut else {
-            return outcome;
-        };
         let (mut errors, mut warnings) = match outcome {
             RowOutcome::Valid { warnings, .. } => (Vec::new(), warnings),
             RowOutcome::Invalid { errors, warnings } => (errors, warnings),
