@@ -82,7 +82,7 @@ impl ChunkRow {
 
 /// The most a cut row's cell text may take in a message (escaped): half a
 /// row's budget, the other half left for the row's number, quotes, commas
-/// and what [`CutRow`] records (at most 1000 cells: about 25 KB).
+/// and what [`CutRow`] records (at most 512 cells: about 13 KB).
 const CUT_TEXT_BYTES: usize = MAX_ROW_BYTES / 2;
 
 /// A cell up to this size (escaped) is kept whole in a cut row before any

@@ -385,7 +385,7 @@ documented_codes!(ErrorCode, ERROR_CODES, error_meaning {
     RecordNotFound => "Mode *update only*, and there is no such record.",
     ProcessingFailed => "The row could not be processed after several attempts (its chunk was dead-lettered); import it again.",
     CellTooLong => "A cell longer than 32,767 characters, Excel's own limit; the failed-rows file shows its beginning.",
-    RowTooLong => "A row of more than 1,000 cells, or whose cells take more than 64 KiB together; the failed-rows file shows it cut.",
+    RowTooLong => "A row of more than 512 cells, or whose cells take more than 64 KiB together; the failed-rows file shows it cut.",
 });
 
 documented_codes!(WarningCode, WARNING_CODES, warning_meaning {
@@ -573,8 +573,8 @@ mod tests {
         // The codes' meanings spell the limits out.
         assert_eq!(MAX_CELL_CHARS, 32_767);
         assert!(error_meaning(ErrorCode::CellTooLong).contains("32,767"));
-        assert_eq!((MAX_COLUMNS, MAX_ROW_BYTES), (1_000, 64 * 1024));
-        assert!(error_meaning(ErrorCode::RowTooLong).contains("1,000 cells"));
+        assert_eq!((MAX_COLUMNS, MAX_ROW_BYTES), (512, 64 * 1024));
+        assert!(error_meaning(ErrorCode::RowTooLong).contains("512 cells"));
         assert!(error_meaning(ErrorCode::RowTooLong).contains("64 KiB"));
         assert_eq!(
             crate::limits::max_record_key_bytes(Entity::Enrollments),

@@ -16,10 +16,12 @@ use crate::headers::Headers;
 use std::borrow::Cow;
 
 /// The most columns a file may have: the widest entity has 35 fields, and
-/// admins' exports carry columns of their own beside them. Beyond it the
-/// file fails (`too_many_columns`); a workbook's cell farther right than
-/// this fails it too, unless the cell is empty.
-pub const MAX_COLUMNS: usize = 1_000;
+/// admins' exports carry columns of their own beside them (some hundreds
+/// in the widest HR exports). Beyond it the file fails
+/// (`too_many_columns`); a workbook's cell farther right than this fails
+/// it too, unless the cell is empty. It also bounds an analysis, which
+/// makes a suggestion per column.
+pub const MAX_COLUMNS: usize = 512;
 
 /// The longest header, in characters: as long as the longest text field a
 /// catalog field accepts (255). A longer first row is data, not names.
@@ -59,7 +61,7 @@ pub const MAX_SHOWN_CHARS: usize = 100;
 
 /// What one sample row of an analysis may take (its cells' text, in bytes):
 /// five of them stay far under a DynamoDB item with the headers beside.
-pub const MAX_SAMPLE_ROW_BYTES: usize = 8 * 1024;
+pub const MAX_SAMPLE_ROW_BYTES: usize = 4 * 1024;
 
 /// The most a workbook's parts may inflate to when unzipped, all together.
 /// A 10 MB workbook of real records inflates to about 75 MB (7.5 to 1);

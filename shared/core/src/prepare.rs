@@ -326,6 +326,25 @@ mod tests {
     }
 
     #[test]
+    fn the_widest_analysis_stays_under_half_a_dynamodb_item() {
+        use crate::limits::{MAX_COLUMNS, MAX_HEADER_ROW_BYTES};
+        // As many columns as allowed, named as long as the header row
+        // allows, every name twice, and rows of long costly cells.
+        let names: Vec<String> = (0..MAX_COLUMNS)
+            .map(|i| format!("{:0>29}", i / 2))
+            .collect();
+        let header = names.join(",");
+        assert!(crate::chunk::json_len(&names) <= MAX_HEADER_ROW_BYTES);
+        let cell = "\\é\"".repeat(200);
+        let row = vec![cell.as_str(); MAX_COLUMNS].join(",");
+        let csv = format!("{header}\n{}\n", vec![row; 10].join("\n"));
+        let (analysis, _) = analyze(Entity::Providers, csv.as_bytes()).unwrap();
+        assert_eq!(analysis.suggestions.len(), MAX_COLUMNS);
+        let json = serde_json::to_string(&analysis).unwrap();
+        assert!(json.len() < 150_000, "{} bytes", json.len());
+    }
+
+    #[test]
     fn more_rows_than_a_sheet_holds_fail_the_file() {
         let mut csv = String::from("Email\n");
         csv.push_str(&"a\n".repeat(MAX_ROWS));
