@@ -5,7 +5,10 @@
 //! key), and no workbook that inflates past what a function's memory holds.
 //!
 //! Each is chosen from what the catalog can ever accept and from those
-//! service limits; `limits_fit_the_services` holds them to each other.
+//! service limits, and tests hold them to each other: the widest envelope
+//! and any row fit a chunk message, the costliest failed row's log and the
+//! widest analysis stay far under a DynamoDB item, and no record key can
+//! pass a DynamoDB key's limit.
 //! A file beyond a file-level limit fails as a whole with a reason
 //! ([`crate::FileError`]); a row beyond a row-level limit fails alone
 //! (`cell_too_long`, `row_too_long`) and the rest of the file imports.

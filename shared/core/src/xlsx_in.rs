@@ -147,6 +147,16 @@ fn read_first_sheet(bytes: &[u8]) -> Result<Table, FileError> {
     let mut sheet = SparseSheet::default();
     let mut buf = String::new();
     while let Some(cell) = reader.next_cell().map_err(unreadable)? {
+        // A text is measured before it is copied: one cell may be most of
+        // a workbook's inflated bytes.
+        let text_len = match cell.get_value() {
+            DataRef::SharedString(text) => text.len(),
+            DataRef::String(text) | DataRef::DateTimeIso(text) | DataRef::DurationIso(text) => {
+                text.len()
+            }
+            _ => 0,
+        };
+        sheet.room_for(text_len)?;
         buf.clear();
         render(cell.get_value(), &mut buf);
         if !buf.is_empty() {
@@ -187,11 +197,7 @@ impl SparseSheet {
                 reason: format!("it has more than {MAX_CELLS} cells with a value"),
             });
         }
-        if self.text.len() + value.len() > MAX_SHEET_TEXT_BYTES {
-            return Err(FileError::SheetTooLarge {
-                reason: format!("its cells hold more than {MAX_SHEET_TEXT_BYTES} bytes of text"),
-            });
-        }
+        self.room_for(value.len())?;
         match self.rows.last_mut() {
             Some((last, _, count)) if *last == row => *count += 1,
             last => {
@@ -212,6 +218,16 @@ impl SparseSheet {
             Some((left, right)) => (left.min(column), right.max(column)),
             None => (column, column),
         });
+        Ok(())
+    }
+
+    /// Whether `bytes` more of cell text stay within [`MAX_SHEET_TEXT_BYTES`].
+    fn room_for(&self, bytes: usize) -> Result<(), FileError> {
+        if self.text.len().saturating_add(bytes) > MAX_SHEET_TEXT_BYTES {
+            return Err(FileError::SheetTooLarge {
+                reason: format!("its cells hold more than {MAX_SHEET_TEXT_BYTES} bytes of text"),
+            });
+        }
         Ok(())
     }
 
@@ -709,6 +725,25 @@ mod tests {
         // A tag cut after `<si`: counted in the next read, with three bytes kept.
         assert_eq!(string_tags(b"\0\0\0xx<si"), 0);
         assert_eq!(string_tags(b"<si><t>"), 1);
+    }
+
+    #[test]
+    fn a_shared_string_used_by_every_cell_cannot_fill_gigabytes() {
+        // One 32,000-character text in the shared strings (Excel's cell
+        // limit), used by 2100 cells: 67 MB of cell text from a workbook
+        // of a few kilobytes.
+        let mut book = Workbook::new();
+        let sheet = book.add_worksheet();
+        sheet.write_string(0, 0, "Email").unwrap();
+        let text = "y".repeat(32_000);
+        for row in 1..=MAX_SHEET_TEXT_BYTES as u32 / 32_000 + 1 {
+            sheet.write_string(row, 0, &text).unwrap();
+        }
+        let bytes = book.save_to_buffer().unwrap();
+        assert!(bytes.len() < 100_000, "{}", bytes.len());
+        let err = read_xlsx(&bytes).unwrap_err();
+        assert_eq!(err.code(), "sheet_too_large", "{err}");
+        assert!(err.to_string().contains("bytes of text"), "{err}");
     }
 
     #[test]
