@@ -1107,6 +1107,45 @@ mod tests {
             }
 
             #[test]
+            fn any_row_is_fitted_within_the_row_limits(
+                cells in prop::collection::vec(
+                    (prop::sample::select(vec!["a", "\"", "\u{1}", "é", "日", "😀", " "]), 0usize..40_000),
+                    0..6,
+                ),
+                blanks in 0usize..700,
+            ) {
+                let mut all: Vec<String> = cells.iter().map(|(c, n)| c.repeat(*n)).collect();
+                all.extend(std::iter::repeat_n(String::new(), blanks));
+                let row = ChunkRow::new(SourceRow {
+                    number: RowNumber(2),
+                    cells: all.iter().collect(),
+                });
+                let fitted = fit_row(row.clone());
+                prop_assert!(row_json_len(&fitted) <= MAX_ROW_BYTES);
+                prop_assert!(fitted.row.cells.len() <= MAX_COLUMNS);
+                prop_assert!(fitted.row.cells.iter().all(|c| c.chars().count() <= MAX_CELL_CHARS));
+                prop_assert_eq!(
+                    row_json_len(&fitted),
+                    serde_json::to_string(&fitted).unwrap().len()
+                );
+                match &fitted.cut {
+                    None => prop_assert_eq!(&fitted, &row),
+                    Some(cut) => {
+                        prop_assert_eq!(cut.cells, all.len());
+                        prop_assert!(cut.bytes > MAX_ROW_BYTES || all.len() > MAX_COLUMNS || !cut.long_cells.is_empty());
+                        // Cells that were not cut are the row's own.
+                        for (column, cell) in fitted.row.cells.iter().enumerate() {
+                            if !cut.cut_columns.contains(&column) {
+                                prop_assert_eq!(cell, all[column].as_str());
+                            }
+                        }
+                    }
+                }
+                let message = message(vec![fitted]);
+                prop_assert_eq!(message.to_json(), serde_json::to_string(&message).unwrap());
+            }
+
+            #[test]
             fn to_json_equals_serde_json_for_any_cells(
                 rows in prop::collection::vec(
                     (
