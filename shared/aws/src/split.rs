@@ -210,6 +210,11 @@ async fn split_event_record(
     }
 }
 
+/// Why an import fails when its rows could not all be queued.
+pub const SPLIT_FAILED: &str = "split_failed";
+const SPLIT_FAILED_REASON: &str = "the file was read but its rows could not all be queued \
+     for import: import the file again; if this happens again, contact support";
+
 /// Why a feed file fails when its feed's template is gone.
 pub const FEED_TEMPLATE_MISSING: &str = "feed_template_missing";
 
@@ -321,7 +326,16 @@ async fn split_claimed(
     deps.imports
         .start(company_id, import_id, rows, chunk_count, &analysis)
         .await?;
-    deps.chunks.send_all(&chunks).await?;
+    if let Err(err) = deps.chunks.send_all(&chunks).await {
+        // The chunks sent so far count, but the rest would never come: a
+        // split that stops after the start must end the import, not leave
+        // it In Progress for the sweeper to split again and again.
+        error!(%err, "chunks could not all be queued");
+        deps.imports
+            .fail(company_id, import_id, SPLIT_FAILED, SPLIT_FAILED_REASON)
+            .await?;
+        return Ok(SplitOutcome::Failed { code: SPLIT_FAILED });
+    }
     deps.imports.split_done(company_id, import_id).await?;
     info!(rows, chunks = chunk_count, "import split");
     Ok(SplitOutcome::Started {
