@@ -505,3 +505,40 @@ async fn chunks_go_out_in_batches_within_the_sqs_limits() {
         .collect();
     assert_eq!(sent, bodies);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chunks_arriving_after_the_import_failed_change_nothing() {
+    let stack = TestStack::new().await;
+    let (id, messages) = split_by_hand(&stack, "employees.csv", 10).await;
+    stack
+        .deps
+        .imports
+        .fail(&stack.company, &id, "split_failed", "stopped for the test")
+        .await
+        .unwrap();
+    let response = process_chunk_batch(batch(&messages), &stack.deps).await;
+    assert!(response.batch_item_failures.is_empty(), "acknowledged");
+    // So does a dead-lettered one.
+    let chunk: ChunkMessage = serde_json::from_str(messages[0].body.as_deref().unwrap()).unwrap();
+    count_dead_chunk(&chunk, &stack.deps).await.unwrap();
+
+    let import = stack.import(&id).await;
+    assert_eq!(import.status, ImportStatus::Failed);
+    assert_eq!(import.counters.rows_done(), 0, "{:?}", import.counters);
+    assert_eq!(import.counters.chunks_done, 0);
+    let keys: Vec<&str> = vec!["dana.whitfield@example.com"];
+    let stored = stack
+        .deps
+        .records
+        .get_many(&stack.company, Entity::Employees, &keys)
+        .await
+        .unwrap();
+    assert!(stored.is_empty(), "no record written: {stored:?}");
+    assert!(stack
+        .deps
+        .imports
+        .failed_rows(&stack.company, &id)
+        .await
+        .unwrap()
+        .is_empty());
+}

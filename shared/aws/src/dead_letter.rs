@@ -7,7 +7,7 @@ use crate::error::StoreError;
 use crate::imports::{ChunkLog, FailedRowLog, Tally};
 use crate::keys::{route_event_key, ObjectRoute};
 use crate::model::ImportSource;
-use crate::process::failed_item;
+use crate::process::{failed_item, still_in_progress};
 use crate::split::SplitWork;
 use aws_lambda_events::event::s3::S3EventRecord;
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
@@ -178,6 +178,9 @@ fn log_dead_split(import_id: &str, failed: bool) {
 
 pub async fn count_dead_chunk(chunk: &ChunkMessage, deps: &Deps) -> Result<(), StoreError> {
     let (company, import) = (&chunk.company_id, &chunk.import_id);
+    if !still_in_progress(chunk, deps).await? {
+        return Ok(());
+    }
     if !deps
         .imports
         .chunk_counted(company, import, chunk.chunk_index)

@@ -168,6 +168,34 @@ impl ImportStore {
         })
     }
 
+    /// The import's status alone (not its analysis, which can be large):
+    /// what a worker checks before it touches anything for the import.
+    pub async fn status(
+        &self,
+        company_id: &str,
+        import_id: &str,
+    ) -> Result<Option<ImportStatus>, StoreError> {
+        #[derive(serde::Deserialize)]
+        struct Status {
+            status: ImportStatus,
+        }
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(self.key(company_id, import_id, k::META)))
+            .consistent_read(true)
+            .projection_expression("#status")
+            .expression_attribute_names("#status", "status")
+            .send()
+            .await
+            .map_err(aws("GetItem import status"))?;
+        Ok(match out.item {
+            Some(item) => Some(serde_dynamo::from_item::<_, Status>(item)?.status),
+            None => None,
+        })
+    }
+
     /// Claims the split of an import, so that a re-delivered S3 event does
     /// not split the same object twice. A claim older than [`SPLIT_LEASE`]
     /// belongs to a dead splitter and may be retaken.
@@ -427,7 +455,9 @@ impl ImportStore {
 
     /// Adds a chunk's tally to the counters exactly once: the marker and the
     /// increments commit in one transaction, conditional on the marker being
-    /// new. `false` when the chunk was counted before.
+    /// new and the import in progress. `false` when the chunk was counted
+    /// before or the import has ended (failed meanwhile): either way its
+    /// counters stay as they are.
     pub async fn count_chunk_once(
         &self,
         company_id: &str,
@@ -451,7 +481,9 @@ impl ImportStore {
             .update_expression(
                 "ADD #created :c, #updated :u, #unchanged :n, #failed :f, #chunks_done :one SET #updated_at = :now",
             )
-            .condition_expression("attribute_exists(#pk)")
+            .condition_expression("attribute_exists(#pk) AND #status = :in_progress")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":in_progress", s(ImportStatus::InProgress.as_str()))
             .expression_attribute_names("#created", "created")
             .expression_attribute_names("#updated", "updated")
             .expression_attribute_names("#unchanged", "unchanged")
@@ -486,9 +518,11 @@ impl ImportStore {
                         _ => None,
                     })
                     .and_then(|e| e.cancellation_reasons.as_ref())
-                    .and_then(|reasons| reasons.first())
-                    .and_then(|first| first.code.as_deref())
-                    == Some("ConditionalCheckFailed");
+                    .is_some_and(|reasons| {
+                        reasons
+                            .iter()
+                            .any(|r| r.code.as_deref() == Some("ConditionalCheckFailed"))
+                    });
                 if already_counted {
                     Ok(false)
                 } else {

@@ -4,6 +4,7 @@
 use crate::deps::Deps;
 use crate::error::StoreError;
 use crate::imports::{ChunkLog, FailedRowLog, Tally};
+use crate::model::ImportStatus;
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
 use dic_core::chunk::ChunkMessage;
 use dic_core::upsert::{decide, Decision, Origin};
@@ -64,6 +65,9 @@ async fn process_message(message: &SqsMessage, deps: &Deps) -> bool {
 #[instrument(skip_all, fields(import_id = %chunk.import_id, chunk = chunk.chunk_index))]
 pub async fn process_chunk(chunk: &ChunkMessage, deps: &Deps) -> Result<(), StoreError> {
     let (company, import) = (&chunk.company_id, &chunk.import_id);
+    if !still_in_progress(chunk, deps).await? {
+        return Ok(());
+    }
     if !deps
         .imports
         .chunk_counted(company, import, chunk.chunk_index)
@@ -78,6 +82,24 @@ pub async fn process_chunk(chunk: &ChunkMessage, deps: &Deps) -> Result<(), Stor
         info!(status = status.as_str(), "import finished");
     }
     Ok(())
+}
+
+/// Whether the chunk's import still takes chunks. A late delivery for an
+/// import that failed or finished must change nothing: no record, no log,
+/// no counter.
+pub(crate) async fn still_in_progress(
+    chunk: &ChunkMessage,
+    deps: &Deps,
+) -> Result<bool, StoreError> {
+    let status = deps
+        .imports
+        .status(&chunk.company_id, &chunk.import_id)
+        .await?;
+    if status != Some(ImportStatus::InProgress) {
+        info!(?status, "the import is not in progress; chunk dropped");
+        return Ok(false);
+    }
+    Ok(true)
 }
 
 /// Validates and upserts a chunk's rows and writes their logs, without
