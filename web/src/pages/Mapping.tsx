@@ -367,8 +367,13 @@ export function Mapping({ id }: { id: string }) {
                           setState(assign(state, header, v));
                           setPreview(null);
                         }}
+                        onSearchChange={(text) => {
+                          // An emptied box means "not imported", as it shows.
+                          if (text === '' && chosen) setState((now) => assign(now, header, null));
+                        }}
                         searchable
                         clearable
+                        allowDeselect={false}
                         filter={filter}
                         nothingFoundMessage="No field matches"
                         maxDropdownHeight={300}
