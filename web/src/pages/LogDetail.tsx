@@ -16,7 +16,7 @@ import { useCallback, useEffect, useState } from 'react';
 import { api, query } from '../api';
 import { ErrorMessage, ImportProgress, StatusBadge, usePolling, when } from '../common';
 import { go, href } from '../route';
-import type { Import, ImportPage, Outcome, RowPage } from '../types';
+import type { CellIssue, Import, ImportPage, Outcome, RowPage } from '../types';
 
 const ROWS = 50;
 const DONE = ['finished', 'finished_with_errors', 'failed'];
@@ -200,15 +200,16 @@ export function LogDetail({ id }: { id: string }) {
                 <Table.Td>
                   {r.errors.map((e, i) => (
                     <Text key={i} size="sm" c="red.8">
-                      <b>{e.header ?? (e.column !== undefined ? `column ${e.column + 1}` : '')}</b>
-                      {e.value ? ` "${e.value}"` : ''}: {e.message}
+                      {cellName(e) && <b>{cellName(e)} </b>}
+                      {e.message}
                     </Text>
                   ))}
                 </Table.Td>
                 <Table.Td>
                   {r.warnings.map((w, i) => (
                     <Text key={i} size="sm" c="yellow.9">
-                      <b>{w.header ?? ''}</b>: {w.message}
+                      {cellName(w) && <b>{cellName(w)} </b>}
+                      {w.message}
                     </Text>
                   ))}
                 </Table.Td>
@@ -248,6 +249,11 @@ export function LogDetail({ id }: { id: string }) {
       </Group>
     </Stack>
   );
+}
+
+/** The column of an error as the admin knows it: its header, else its place. */
+function cellName(issue: CellIssue): string {
+  return issue.header || (issue.column !== undefined ? `column ${issue.column + 1}` : '');
 }
 
 function Field({ label, children }: { label: string; children: React.ReactNode }) {
