@@ -18,7 +18,7 @@ use serde::Deserialize;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
-use tracing::info;
+use tracing::{info, warn};
 
 /// The prefix of the local stack's resource names.
 pub const DEFAULT_PREFIX: &str = "dic-local";
@@ -93,6 +93,11 @@ pub async fn run(args: DevArgs) -> anyhow::Result<()> {
     }
     std::fs::write(&args.ready_file, vars).context("writing the ready file")?;
     info!(bucket = %stack.resources.data_bucket, concurrency = args.concurrency, api = %format!("http://{api_address}"), "local stack serving");
+    if dic_api::web::is_built() {
+        info!(page = %format!("http://{api_address}/"), "the admins' workspace");
+    } else {
+        warn!("the admins' workspace is not built into this binary: `make web`, then build dic again");
+    }
 
     let mut ticker = tokio::time::interval(Duration::from_secs(5));
     let mut reported = 0;

@@ -201,6 +201,7 @@ export function LogDetail({ id }: { id: string }) {
                   {r.errors.map((e, i) => (
                     <Text key={i} size="sm" c="red.8">
                       {cellName(e) && <b>{cellName(e)} </b>}
+                      {e.value && !e.message.includes(e.value) ? `"${e.value}": ` : ''}
                       {e.message}
                     </Text>
                   ))}
