@@ -96,7 +96,9 @@ pub async fn run(args: DevArgs) -> anyhow::Result<()> {
     if dic_api::web::is_built() {
         info!(page = %format!("http://{api_address}/"), "the admins' workspace");
     } else {
-        warn!("the admins' workspace is not built into this binary: `make web`, then build dic again");
+        warn!(
+            "the admins' workspace is not built into this binary: `make web`, then build dic again"
+        );
     }
 
     let mut ticker = tokio::time::interval(Duration::from_secs(5));
