@@ -15,8 +15,6 @@ SHELL := bash
 VENV := .venv
 VENV_STAMP := $(VENV)/.requirements-dev.stamp
 PYTHON ?= python3
-# cargo-lambda (with zig) for `sam build` only; not needed by the local stack.
-CARGO_LAMBDA_VERSION := 1.9.2
 
 .PHONY: help venv tools up down demo test test-arm64 validate docs bench build
 
@@ -91,8 +89,6 @@ bench:
 # Slow: compiles every function in release mode for arm64 (minutes on the
 # first run). Output in .aws-sam/; deploy with `sam deploy --guided`.
 build: venv
-	[[ -x $(VENV)/bin/cargo-lambda ]] || \
-		$(VENV)/bin/pip install --quiet cargo-lambda==$(CARGO_LAMBDA_VERSION)
 	source scripts/env.sh && \
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" sam build
 

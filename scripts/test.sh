@@ -31,6 +31,11 @@ else
     scripts/moto.sh start
 fi
 
+# The functions' binaries, for the suite that runs them under a Lambda
+# runtime emulator; built with the tests so both share one feature set.
+step "cargo build --workspace --bins --tests"
+cargo build --workspace --bins --tests
+
 step "cargo nextest run"
 if [[ ${CI:-} == true ]]; then
     # No progress bar on a non-interactive log: one line per finished test.

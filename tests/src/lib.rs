@@ -162,6 +162,15 @@ impl TestStack {
         events
     }
 
+    /// The S3 notifications on the split queue, removed from it, as a
+    /// Lambda would receive them (bodies as the emulator wrote them).
+    pub async fn take_split_messages(&self, expected: usize) -> Vec<SqsMessage> {
+        self.take_messages(&self.stack.resources.split_queue_url, expected, |body| {
+            !body.contains("s3:TestEvent")
+        })
+        .await
+    }
+
     /// The chunk messages on the chunk queue, removed from it, as a Lambda
     /// would receive them.
     pub async fn take_chunk_messages(&self, expected: usize) -> Vec<SqsMessage> {

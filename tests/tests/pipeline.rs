@@ -31,7 +31,7 @@ fn expected_outcome(entity: Entity, bytes: &[u8], mapping: &Mapping) -> (u64, u6
     for chunk in &chunks {
         let validator = Validator::new(&chunk.plan);
         for row in &chunk.rows {
-            match validator.validate(&row.row, row.duplicate_of) {
+            match validator.validate_chunk_row(row) {
                 RowOutcome::Valid { .. } => valid += 1,
                 RowOutcome::Invalid { .. } => failed += 1,
             }

@@ -1,7 +1,7 @@
 //! The admin API behind API Gateway: the JWT authorizer verifies tokens,
 //! the router reads the caller from its claims.
 
-use dic_api::auth::Authenticator;
+use dic_api::auth::{Authenticator, ClaimNames};
 use dic_api::{router, AppState};
 use std::sync::Arc;
 
@@ -9,5 +9,6 @@ use std::sync::Arc;
 async fn main() -> Result<(), lambda_http::Error> {
     lambda_http::tracing::init_default_subscriber();
     let deps = Arc::new(dic_aws::Deps::from_env().await?);
-    lambda_http::run(router(AppState::new(deps, Authenticator::ApiGateway))).await
+    let auth = Authenticator::api_gateway(ClaimNames::from_env());
+    lambda_http::run(router(AppState::new(deps, auth))).await
 }

@@ -1,4 +1,5 @@
-//! Dead-lettered chunks → their rows counted as failed, so imports still end.
+//! Both dead-letter queues → dead chunks' rows counted as failed, dead split
+//! requests' imports ended `Failed`, so every import still ends.
 
 use aws_lambda_events::event::sqs::SqsEvent;
 use lambda_runtime::{run, service_fn, Error, LambdaEvent};

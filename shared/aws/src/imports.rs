@@ -278,13 +278,58 @@ impl ImportStore {
         code: &str,
         reason: &str,
     ) -> Result<(), StoreError> {
+        let result = self
+            .fail_update(company_id, import_id, code, reason)
+            .condition_expression(
+                "attribute_exists(#pk) AND NOT #status IN (:finished, :with_errors, :failed)",
+            )
+            .send()
+            .await;
+        written(result, "UpdateItem fail import")?;
+        Ok(())
+    }
+
+    /// Ends as `Failed` an import whose split request exhausted its
+    /// retries, unless it ended, its split was done (a later delivery or
+    /// the sweeper did it), or a split holds a live claim on it (the
+    /// sweeper fails or resumes that one). `true` when it was failed.
+    pub async fn fail_unsplit(
+        &self,
+        company_id: &str,
+        import_id: &str,
+        code: &str,
+        reason: &str,
+    ) -> Result<bool, StoreError> {
+        let stale =
+            chrono::Utc::now() - chrono::Duration::from_std(SPLIT_LEASE).unwrap_or_default();
+        let result = self
+            .fail_update(company_id, import_id, code, reason)
+            .condition_expression(
+                "attribute_exists(#pk) AND NOT #status IN (:finished, :with_errors, :failed) \
+                 AND attribute_not_exists(#split_done) \
+                 AND (attribute_not_exists(#split_claimed_at) OR #split_claimed_at < :stale)",
+            )
+            .expression_attribute_values(":stale", n(stale.timestamp()))
+            .send()
+            .await;
+        written(result, "UpdateItem fail unsplit import")
+    }
+
+    /// The update that ends an import as `Failed`; callers add the
+    /// condition. It marks the split done, so no later delivery splits it.
+    fn fail_update(
+        &self,
+        company_id: &str,
+        import_id: &str,
+        code: &str,
+        reason: &str,
+    ) -> UpdateItemFluentBuilder {
         let now = crate::model::now();
-        let result = self.update_meta(company_id, import_id)
+        self.update_meta(company_id, import_id)
             .update_expression(
                 "SET #status = :failed, #reason = :reason, #reason_code = :code, #finished_at = :now, \
                  #updated_at = :now, #split_done = :true REMOVE #split_claimed_at",
             )
-            .condition_expression("attribute_exists(#pk) AND NOT #status IN (:finished, :with_errors, :failed)")
             .expression_attribute_names("#reason", "reason")
             .expression_attribute_names("#reason_code", "reason_code")
             .expression_attribute_names("#finished_at", "finished_at")
@@ -300,10 +345,6 @@ impl ImportStore {
             .expression_attribute_values(":code", s(code))
             .expression_attribute_values(":now", s(now))
             .expression_attribute_values(":true", AttributeValue::Bool(true))
-            .send()
-            .await;
-        written(result, "UpdateItem fail import")?;
-        Ok(())
     }
 
     /// Records the totals and moves the import to `In Progress`, before any
@@ -718,6 +759,36 @@ impl ImportStore {
             .filter(|_| found.len() >= limit)
             .map(ListPosition::after);
         Ok((found, next))
+    }
+
+    /// A company's imports of the object `key`, created at `since` or
+    /// later, whose split was never done. Finds a feed file's import from
+    /// its S3 event without knowing how its id was made.
+    pub async fn unsplit_imports_of(
+        &self,
+        company_id: &str,
+        key: &str,
+        since: &str,
+    ) -> Result<Vec<ImportRecord>, StoreError> {
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name("by_company")
+            .key_condition_expression("#gsi1pk = :company AND #gsi1sk >= :since")
+            .filter_expression("#object_key = :key AND attribute_not_exists(#split_done)")
+            .expression_attribute_names("#gsi1pk", "gsi1pk")
+            .expression_attribute_names("#gsi1sk", "gsi1sk")
+            .expression_attribute_names("#object_key", "object_key")
+            .expression_attribute_names("#split_done", "split_done")
+            .expression_attribute_values(":company", s(k::company(company_id)))
+            .expression_attribute_values(":since", s(since))
+            .expression_attribute_values(":key", s(key));
+        crate::paging::all_items(query, "Query imports of an object")
+            .await?
+            .into_iter()
+            .map(|item| Ok(serde_dynamo::from_item(item)?))
+            .collect()
     }
 
     /// Failed rows after row `after`, in row order, at most `limit`.

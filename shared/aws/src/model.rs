@@ -92,6 +92,15 @@ pub struct ImportRecord {
     pub source: ImportSource,
     pub file_name: String,
     pub object_key: String,
+    /// The object version a feed file's event named (versioned buckets), so
+    /// a connector overwriting the same key cannot make this import read a
+    /// newer file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub object_version_id: Option<String>,
+    /// The feed file's ETag from its event: where the bucket keeps no
+    /// versions, the read is conditioned on it instead.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub object_etag: Option<String>,
     pub status: ImportStatus,
     /// Why the import failed, for the admin.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -146,6 +155,8 @@ impl ImportRecord {
             source,
             file_name: file_name.to_string(),
             object_key: object_key.to_string(),
+            object_version_id: None,
+            object_etag: None,
             status: ImportStatus::PendingUpload,
             reason: None,
             reason_code: None,

@@ -89,7 +89,7 @@ pub async fn apply_chunk(chunk: &ChunkMessage, deps: &Deps) -> Result<Tally, Sto
     let mut failed: Vec<FailedRowLog> = Vec::new();
     let mut valid = Vec::with_capacity(chunk.rows.len());
     for row in &chunk.rows {
-        match validator.validate(&row.row, row.duplicate_of) {
+        match validator.validate_chunk_row(row) {
             RowOutcome::Valid { record, warnings } => valid.push((row, record, warnings)),
             RowOutcome::Invalid { errors, warnings } => failed.push(FailedRowLog {
                 row: row.row.number,

@@ -6,6 +6,8 @@ use crate::keys::{route_event_key, ObjectRoute};
 use crate::model::{now, FeedConfig, ImportRecord, ImportSource, ImportStatus};
 use aws_lambda_events::event::s3::{S3Event, S3EventRecord};
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
+use aws_sdk_s3::error::SdkError;
+use aws_smithy_runtime_api::http::Response as HttpResponse;
 use dic_core::file_error::{FileError, MAX_FILE_BYTES};
 use dic_core::mapping::Mapping;
 use dic_core::prepare;
@@ -175,13 +177,16 @@ async fn split_event_record(
             };
             let object = &record.s3.object;
             let version = object
-                .sequencer
+                .version_id
                 .as_deref()
+                .or(object.sequencer.as_deref())
                 .or(object.e_tag.as_deref())
                 .unwrap_or("");
             let import_id = feed_import_id(&key, version);
-            let (import, template_missing) =
+            let (mut import, template_missing) =
                 feed_import(deps, &feed, &import_id, &file_name, &key).await?;
+            import.object_version_id = object.version_id.clone().filter(|v| !v.is_empty());
+            import.object_etag = object.e_tag.clone().filter(|e| !e.is_empty());
             if deps.imports.create(&import).await? {
                 info!(%company_id, %feed_id, %import_id, "feed file became an import");
             }
@@ -204,6 +209,11 @@ async fn split_event_record(
         }
     }
 }
+
+/// Why an import fails when its rows could not all be queued.
+pub const SPLIT_FAILED: &str = "split_failed";
+const SPLIT_FAILED_REASON: &str = "the file was read but its rows could not all be queued \
+     for import: import the file again; if this happens again, contact support";
 
 /// Why a feed file fails when its feed's template is gone.
 pub const FEED_TEMPLATE_MISSING: &str = "feed_template_missing";
@@ -282,13 +292,13 @@ async fn split_claimed(
     let Some(import) = deps.imports.get(company_id, import_id).await? else {
         return Ok(SplitOutcome::NoImport);
     };
-    let bytes = match read_object(deps, &import.object_key).await? {
+    let bytes = match read_object(deps, &import).await? {
         Ok(bytes) => bytes,
         Err(err) => return fail(deps, &import, err).await,
     };
     let (analysis, table) = match prepare::analyze(import.entity, &bytes) {
         Ok(read) => read,
-        Err(err) => return fail(deps, &import, err).await,
+        Err(err) => return fail(deps, &import, err.into()).await,
     };
     drop(bytes);
     let Some(mapping) = complete_mapping(&import) else {
@@ -309,14 +319,23 @@ async fn split_claimed(
         deps.chunk_limits,
     ) {
         Ok(chunks) => chunks,
-        Err(err) => return fail(deps, &import, err).await,
+        Err(err) => return fail(deps, &import, err.into()).await,
     };
     let rows: u64 = chunks.iter().map(|c| c.rows.len() as u64).sum();
     let chunk_count = chunks.len() as u64;
     deps.imports
         .start(company_id, import_id, rows, chunk_count, &analysis)
         .await?;
-    deps.chunks.send_all(&chunks).await?;
+    if let Err(err) = deps.chunks.send_all(&chunks).await {
+        // The chunks sent so far count, but the rest would never come: a
+        // split that stops after the start must end the import, not leave
+        // it In Progress for the sweeper to split again and again.
+        error!(%err, "chunks could not all be queued");
+        deps.imports
+            .fail(company_id, import_id, SPLIT_FAILED, SPLIT_FAILED_REASON)
+            .await?;
+        return Ok(SplitOutcome::Failed { code: SPLIT_FAILED });
+    }
     deps.imports.split_done(company_id, import_id).await?;
     info!(rows, chunks = chunk_count, "import split");
     Ok(SplitOutcome::Started {
@@ -335,7 +354,7 @@ fn complete_mapping(import: &ImportRecord) -> Option<&Mapping> {
 async fn fail(
     deps: &Deps,
     import: &ImportRecord,
-    err: FileError,
+    err: Unreadable,
 ) -> Result<SplitOutcome, StoreError> {
     warn!(code = err.code(), "file rejected");
     deps.imports
@@ -349,30 +368,87 @@ async fn fail(
     Ok(SplitOutcome::Failed { code: err.code() })
 }
 
-/// The object's bytes, or why the file cannot be imported. The size is
-/// checked before the body is read, so an oversized file costs nothing.
-pub async fn read_object(deps: &Deps, key: &str) -> Result<Result<Vec<u8>, FileError>, StoreError> {
-    let object = deps
+/// Why an import's file cannot be imported as it stands.
+#[derive(Debug, thiserror::Error)]
+pub enum Unreadable {
+    #[error(transparent)]
+    File(#[from] FileError),
+    /// The version the event named is gone: the connector wrote the key
+    /// again before the file was read. The newer file has its own event and
+    /// import, so this one must not read it.
+    #[error(
+        "the feed file was replaced or deleted before it could be read; a newer \
+         file under the same name is imported on its own, so there is nothing to do"
+    )]
+    Replaced,
+}
+
+impl Unreadable {
+    pub fn code(&self) -> &'static str {
+        match self {
+            Unreadable::File(err) => err.code(),
+            Unreadable::Replaced => "file_replaced",
+        }
+    }
+}
+
+/// The import's file, as the version its event named when it named one,
+/// or why it cannot be imported. The size is checked before the body is
+/// read, so an oversized file costs nothing.
+pub async fn read_object(
+    deps: &Deps,
+    import: &ImportRecord,
+) -> Result<Result<Vec<u8>, Unreadable>, StoreError> {
+    let request = deps
         .clients
         .s3
         .get_object()
         .bucket(&deps.resources.data_bucket)
-        .key(key)
-        .send()
-        .await
-        .map_err(aws("GetObject upload"))?;
+        .key(&import.object_key);
+    let request = match (&import.object_version_id, &import.object_etag) {
+        (Some(version), _) => request.version_id(version),
+        (None, Some(etag)) => request.if_match(quoted(etag)),
+        (None, None) => request,
+    };
+    let object = match request.send().await {
+        Ok(object) => object,
+        Err(err) if replaced(import, &err) => return Ok(Err(Unreadable::Replaced)),
+        Err(err) => return Err(aws("GetObject upload")(err)),
+    };
     let size = object.content_length.unwrap_or(0).max(0) as u64;
     if size > MAX_FILE_BYTES {
         return Ok(Err(FileError::TooLarge {
             size,
             limit: MAX_FILE_BYTES,
-        }));
+        }
+        .into()));
     }
     let body = object.body.collect().await.map_err(|err| StoreError::Aws {
         operation: "GetObject body",
         message: err.to_string(),
     })?;
     Ok(Ok(body.to_vec()))
+}
+
+/// S3 events carry ETags without the quotes HTTP's `If-Match` wants.
+fn quoted(etag: &str) -> String {
+    if etag.starts_with('"') {
+        etag.to_string()
+    } else {
+        format!("\"{etag}\"")
+    }
+}
+
+/// Whether a pinned read failed because the named file is gone: 404 for
+/// a version id (the version was deleted), 412 for an ETag (the key now
+/// holds other bytes).
+fn replaced<E>(import: &ImportRecord, err: &SdkError<E, HttpResponse>) -> bool {
+    let status = err.raw_response().map(|r| r.status().as_u16());
+    match (&import.object_version_id, &import.object_etag) {
+        (Some(_), _) => status == Some(404),
+        (None, Some(_)) => status == Some(412),
+        (None, None) => false,
+    }
 }
 
 #[cfg(test)]

@@ -63,12 +63,7 @@ fn validate_chunk(chunk: &ChunkMessage) -> usize {
     chunk
         .rows
         .iter()
-        .filter(|row| {
-            matches!(
-                validator.validate(&row.row, row.duplicate_of),
-                RowOutcome::Valid { .. }
-            )
-        })
+        .filter(|row| matches!(validator.validate_chunk_row(row), RowOutcome::Valid { .. }))
         .count()
 }
 

@@ -7,6 +7,7 @@ mod out;
 mod read;
 
 use crate::bytescan::{any_byte, json_escaped};
+use crate::limits::{chars_over, MAX_CELL_CHARS, MAX_COLUMNS, MAX_ROW_BYTES};
 use crate::plan::ImportPlan;
 use crate::row::{Cells, RowNumber, SourceRow};
 use out::JsonOut;
@@ -34,7 +35,7 @@ impl Default for ChunkLimits {
 }
 
 /// A row as it travels to a processor: `{"number":N,"cells":[…]}`, plus
-/// `"duplicate_of":M` when set.
+/// `"duplicate_of":M` and `"cut":{…}` when set.
 ///
 /// The row's fields sit beside `duplicate_of` in one object, written and
 /// read by hand rather than with `#[serde(flatten)]`, which makes serde
@@ -45,16 +46,158 @@ pub struct ChunkRow {
     pub row: SourceRow,
     /// Set when an earlier row of the file has the same key.
     pub duplicate_of: Option<RowNumber>,
+    /// Set when the row was too large to travel whole ([`fit_row`]): its
+    /// cells are cut to fit, and the row fails
+    /// ([`crate::validate::Validator::validate_chunk_row`]). Boxed: rare,
+    /// and every row moves through the splitter several times.
+    pub cut: Option<Box<CutRow>>,
+}
+
+/// What a row too large to travel whole was before its cells were cut to
+/// fit [`MAX_ROW_BYTES`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CutRow {
+    /// How many cells the row had; a cut row keeps at most [`MAX_COLUMNS`].
+    pub cells: usize,
+    /// Its size in a chunk message, in bytes.
+    pub bytes: usize,
+    /// Cells over [`MAX_CELL_CHARS`]: their column and length in characters.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub long_cells: Vec<(usize, usize)>,
+    /// Columns whose cells travel cut short or emptied.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cut_columns: Vec<usize>,
+}
+
+impl ChunkRow {
+    /// A row as it is, with no earlier row of the same key.
+    pub fn new(row: SourceRow) -> ChunkRow {
+        ChunkRow {
+            row,
+            duplicate_of: None,
+            cut: None,
+        }
+    }
+}
+
+/// The most a cut row's cell text may take in a message (escaped): half a
+/// row's budget, the other half left for the row's number, quotes, commas
+/// and what [`CutRow`] records (at most 512 cells: about 13 KB).
+const CUT_TEXT_BYTES: usize = MAX_ROW_BYTES / 2;
+
+/// A cell up to this size (escaped) is kept whole in a cut row before any
+/// longer cell gets room: the short cells are the ones an admin fixes.
+const SHORT_CELL_BYTES: usize = 1024;
+
+/// The row as it can travel in a chunk message: as it is when within
+/// [`MAX_ROW_BYTES`], [`MAX_COLUMNS`] cells and [`MAX_CELL_CHARS`] per cell;
+/// otherwise with its cells cut to fit and [`ChunkRow::cut`] saying what
+/// it was. A cut row keeps its first [`MAX_COLUMNS`] cells, its short cells
+/// whole, and the beginning of its long ones as room allows, so that the
+/// failed-rows file shows the admin which row and cell to shorten; its
+/// chunk always fits a message and its row log a DynamoDB item.
+pub fn fit_row(row: ChunkRow) -> ChunkRow {
+    let bytes = row_json_len(&row);
+    if within_limits(&row, bytes) {
+        return row;
+    }
+    cut_row(row, bytes)
+}
+
+/// Whether a row of `bytes` in a message travels as it is.
+fn within_limits(row: &ChunkRow, bytes: usize) -> bool {
+    let cells = &row.row.cells;
+    bytes <= MAX_ROW_BYTES
+        && cells.len() <= MAX_COLUMNS
+        // Fewer bytes than the limit are fewer characters in every cell.
+        && (cells.text_len() <= MAX_CELL_CHARS
+            || cells.iter().all(|cell| chars_over(cell, MAX_CELL_CHARS).is_none()))
+}
+
+#[cold]
+fn cut_row(row: ChunkRow, bytes: usize) -> ChunkRow {
+    let cells = &row.row.cells;
+    let long_cells: Vec<(usize, usize)> = cells
+        .iter()
+        .enumerate()
+        .filter_map(|(column, cell)| Some((column, chars_over(cell, MAX_CELL_CHARS)?)))
+        .collect();
+    let kept: Vec<&str> = cells.iter().take(MAX_COLUMNS).collect();
+    let escaped: Vec<usize> = kept
+        .iter()
+        .map(|cell| cell.len() + json_escape_extra(cell.as_bytes()))
+        .collect();
+    let long = |column: usize| long_cells.iter().any(|&(c, _)| c == column);
+    // Short cells first, whole, in order; then the others share what is left.
+    let mut room = vec![0; kept.len()];
+    let mut left = CUT_TEXT_BYTES;
+    for short in [true, false] {
+        for (column, &size) in escaped.iter().enumerate() {
+            if (size <= SHORT_CELL_BYTES && !long(column)) != short {
+                continue;
+            }
+            room[column] = size.min(left);
+            left -= room[column];
+        }
+    }
+    let mut cut_columns = Vec::new();
+    let fitted: Cells = kept
+        .iter()
+        .zip(&escaped)
+        .zip(&room)
+        .enumerate()
+        .map(|(column, ((cell, &size), &room))| {
+            if size <= room && !long(column) {
+                return *cell;
+            }
+            cut_columns.push(column);
+            escaped_prefix(cell, room)
+        })
+        .collect();
+    ChunkRow {
+        row: SourceRow {
+            number: row.row.number,
+            cells: fitted,
+        },
+        duplicate_of: row.duplicate_of,
+        cut: Some(Box::new(CutRow {
+            cells: cells.len(),
+            bytes,
+            long_cells,
+            cut_columns,
+        })),
+    }
+}
+
+/// The longest beginning of `text` whose JSON escape takes at most `room`
+/// bytes, and at most [`MAX_CELL_CHARS`] characters.
+fn escaped_prefix(text: &str, room: usize) -> &str {
+    let mut used = 0;
+    for (chars, (at, c)) in text.char_indices().enumerate() {
+        let size = if c.is_ascii() {
+            1 + usize::from(JSON_EXTRA[c as usize])
+        } else {
+            c.len_utf8()
+        };
+        if used + size > room || chars == MAX_CELL_CHARS {
+            return &text[..at];
+        }
+        used += size;
+    }
+    text
 }
 
 impl Serialize for ChunkRow {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let fields = 2 + usize::from(self.duplicate_of.is_some());
+        let fields = 2 + usize::from(self.duplicate_of.is_some()) + usize::from(self.cut.is_some());
         let mut row = serializer.serialize_struct("ChunkRow", fields)?;
         row.serialize_field("number", &self.row.number)?;
         row.serialize_field("cells", &self.row.cells)?;
         if let Some(first) = self.duplicate_of {
             row.serialize_field("duplicate_of", &first)?;
+        }
+        if let Some(cut) = &self.cut {
+            row.serialize_field("cut", cut)?;
         }
         row.end()
     }
@@ -67,6 +210,8 @@ struct ChunkRowFields {
     cells: Cells,
     #[serde(default)]
     duplicate_of: Option<RowNumber>,
+    #[serde(default)]
+    cut: Option<Box<CutRow>>,
 }
 
 impl From<ChunkRowFields> for ChunkRow {
@@ -77,6 +222,7 @@ impl From<ChunkRowFields> for ChunkRow {
                 cells: fields.cells,
             },
             duplicate_of: fields.duplicate_of,
+            cut: fields.cut,
         }
     }
 }
@@ -161,6 +307,8 @@ struct Envelope<'a> {
 
 /// Splits rows into messages whose JSON stays within `limits`.
 /// A single row larger than the byte limit still gets a chunk of its own.
+/// Every row is first fitted to the row limits ([`fit_row`]): with the
+/// default limits, every chunk fits a queue message.
 ///
 /// Sizes are measured once: the envelope without rows (with the widest
 /// possible index and count), then each row, so the cost is one
@@ -189,7 +337,14 @@ pub fn chunk_rows(
     let mut current: Vec<ChunkRow> = group();
     let mut current_bytes = envelope_bytes;
     for row in rows {
-        let row_bytes = row_json_len(&row);
+        let mut row_bytes = row_json_len(&row);
+        let row = if within_limits(&row, row_bytes) {
+            row
+        } else {
+            let cut = cut_row(row, row_bytes);
+            row_bytes = row_json_len(&cut);
+            cut
+        };
         let separator = usize::from(!current.is_empty());
         let fits = current.len() < max_rows
             && current_bytes
@@ -220,7 +375,7 @@ pub fn chunk_rows(
 
 /// The length of a value's compact JSON, without building the string.
 /// A value that cannot be serialized counts as unbounded, so it travels alone.
-fn json_len<T: Serialize>(value: &T) -> usize {
+pub(crate) fn json_len<T: Serialize + ?Sized>(value: &T) -> usize {
     let mut counter = ByteCounter(0);
     match serde_json::to_writer(&mut counter, value) {
         Ok(()) => counter.0,
@@ -248,6 +403,9 @@ fn row_json_len(row: &ChunkRow) -> usize {
     len = len.saturating_add(cells.text_len() + escapes);
     if let Some(first) = row.duplicate_of {
         len += r#","duplicate_of":"#.len() + digits(first.0);
+    }
+    if let Some(cut) = &row.cut {
+        len = len.saturating_add(r#","cut":"#.len() + json_len(cut));
     }
     len
 }
@@ -286,6 +444,11 @@ fn write_row(out: &mut JsonOut, row: &ChunkRow) {
     if let Some(first) = row.duplicate_of {
         out.push(r#","duplicate_of":"#);
         push_u32(out, first.0);
+    }
+    if let Some(cut) = &row.cut {
+        out.push(r#","cut":"#);
+        // Numbers and lists of numbers: serde_json cannot fail on them.
+        out.push(&serde_json::to_string(cut).expect("a cut row serializes"));
     }
     out.push_ascii(b'}');
 }
@@ -409,6 +572,7 @@ mod tests {
                 cells: Cells::from([format!("user{number}@clinic.org"), text.to_string()]),
             },
             duplicate_of: number.is_multiple_of(7).then_some(RowNumber(2)),
+            cut: None,
         }
     }
 
@@ -512,6 +676,172 @@ mod tests {
         check_bounds(&chunks, limits);
     }
 
+    /// The widest envelope any file can make: the longest header row,
+    /// every field of the widest entity mapped with its column facts.
+    fn widest_plan() -> ImportPlan {
+        use crate::limits::MAX_HEADER_ROW_BYTES;
+        let fields = Entity::Providers.fields();
+        // Names of control characters escape six bytes each.
+        let name = "\u{1}".repeat(100);
+        let per_name = serde_json::to_string(&name).unwrap().len() + 1;
+        let headers = vec![name; MAX_HEADER_ROW_BYTES / per_name];
+        assert!(crate::chunk::json_len(&headers) <= MAX_HEADER_ROW_BYTES);
+        ImportPlan {
+            entity: Entity::Providers,
+            columns: fields
+                .iter()
+                .enumerate()
+                .map(|(i, field)| PlannedColumn {
+                    column: 900 + i,
+                    field: field.id.into(),
+                    date_order: Some(crate::plan::DateOrder::MonthFirst),
+                    id_width: Some(u8::MAX),
+                })
+                .collect(),
+            headers,
+            settings: ImportSettings::default(),
+        }
+    }
+
+    #[test]
+    fn any_row_fits_a_message_beside_the_widest_envelope() {
+        let plan = widest_plan();
+        let ids = "x".repeat(64);
+        let empty = ChunkMessage {
+            company_id: ids.clone(),
+            import_id: ids.clone(),
+            chunk_index: u32::MAX,
+            chunk_count: u32::MAX,
+            plan,
+            rows: Vec::new(),
+        };
+        let envelope = json_len(&empty);
+        assert!(
+            envelope + MAX_ROW_BYTES <= MAX_CHUNK_BYTES,
+            "{envelope} + {MAX_ROW_BYTES}"
+        );
+        // SQS's own limit, with room for the message's attributes.
+        const { assert!(MAX_CHUNK_BYTES + 16 * 1024 <= 256 * 1024) };
+    }
+
+    /// Rows as hostile files make them, with the row's own cells.
+    fn hostile_rows() -> Vec<Vec<String>> {
+        let quotes = "\"".repeat(70_000);
+        vec![
+            // One 300 KB cell among ordinary ones.
+            vec![
+                "a@b.co".into(),
+                "x".repeat(300_000),
+                "Ann".into(),
+                "Lee".into(),
+            ],
+            // Cells within the cell limit, too large together.
+            vec!["\"".repeat(30_000), "\"".repeat(30_000), "Ann".into()],
+            // A cell of 70 KB of quotes: 140 KB in a message.
+            vec!["a@b.co".into(), quotes, "Ann".into()],
+            // A hundred thousand separators.
+            vec![String::new(); 100_000],
+            // Long cells of every width of character.
+            vec![
+                "é".repeat(40_000),
+                "日".repeat(40_000),
+                "\u{1}".repeat(40_000),
+            ],
+        ]
+    }
+
+    #[test]
+    fn a_row_too_large_for_any_message_travels_cut_and_its_chunk_fits() {
+        let mut input = rows(3);
+        for (i, cells) in hostile_rows().into_iter().enumerate() {
+            input.push(ChunkRow::new(SourceRow {
+                number: RowNumber(100 + i as u32),
+                cells: cells.into_iter().collect(),
+            }));
+            input.extend(rows(2));
+        }
+        let chunks = chunk_rows(
+            "c1",
+            "imp-1",
+            &widest_plan(),
+            input.clone(),
+            ChunkLimits::default(),
+        );
+        let mut cut = 0;
+        for chunk in &chunks {
+            let json = chunk.to_json();
+            assert!(json.len() <= MAX_CHUNK_BYTES, "{} bytes", json.len());
+            assert_eq!(&ChunkMessage::from_json(&json).unwrap(), chunk);
+            assert_json_as_serde(chunk);
+            for row in &chunk.rows {
+                assert!(row_json_len(row) <= MAX_ROW_BYTES);
+                if let Some(marker) = &row.cut {
+                    cut += 1;
+                    assert!(marker.bytes > MAX_ROW_BYTES || !marker.long_cells.is_empty());
+                    assert!(row.row.cells.len() <= MAX_COLUMNS);
+                    // The short cells travel whole.
+                    for (column, cell) in row.row.cells.iter().enumerate() {
+                        if !marker.cut_columns.contains(&column) {
+                            assert_eq!(
+                                Some(cell),
+                                input
+                                    .iter()
+                                    .find(|r| r.row.number == row.row.number)
+                                    .unwrap()
+                                    .row
+                                    .cells
+                                    .get(column)
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        assert_eq!(cut, 5);
+        // Every row still travels, in order.
+        let numbers: Vec<u32> = chunks
+            .iter()
+            .flat_map(|c| c.rows.iter().map(|r| r.row.number.0))
+            .collect();
+        let expected: Vec<u32> = input.iter().map(|r| r.row.number.0).collect();
+        assert_eq!(numbers, expected);
+    }
+
+    #[test]
+    fn cut_rows_say_what_they_were() {
+        let [one_long, together, _, separators, widths] =
+            <[Vec<String>; 5]>::try_from(hostile_rows()).unwrap();
+        let fit = |cells: Vec<String>| {
+            fit_row(ChunkRow::new(SourceRow {
+                number: RowNumber(2),
+                cells: cells.into_iter().collect(),
+            }))
+        };
+        let row = fit(one_long);
+        let cut = row.cut.unwrap();
+        assert_eq!((cut.cells, cut.long_cells.clone()), (4, vec![(1, 300_000)]));
+        assert_eq!(cut.cut_columns, [1]);
+        assert_eq!(row.row.cells.get(2), Some("Ann"));
+        assert!(row.row.cells.get(1).unwrap().len() > 30_000);
+
+        let row = fit(together);
+        let cut = row.cut.unwrap();
+        assert!(cut.long_cells.is_empty() && cut.bytes > MAX_ROW_BYTES);
+        assert_eq!(row.row.cells.get(2), Some("Ann"));
+
+        let row = fit(separators);
+        assert_eq!(row.cut.unwrap().cells, 100_000);
+        assert_eq!(row.row.cells.len(), MAX_COLUMNS);
+
+        let row = fit(widths);
+        assert_eq!(row.cut.as_ref().unwrap().long_cells.len(), 3);
+        assert!(row_json_len(&row) <= MAX_ROW_BYTES);
+
+        // A row within every limit travels as it is.
+        let within = rows(1).remove(0);
+        assert_eq!(fit_row(within.clone()), within);
+    }
+
     #[test]
     fn no_rows_make_no_chunks() {
         assert!(chunk_rows("c", "i", &plan(), Vec::new(), ChunkLimits::default()).is_empty());
@@ -597,6 +927,7 @@ mod tests {
                 cells: Cells::default(),
             },
             duplicate_of: None,
+            cut: None,
         };
         assert_eq!(
             row_json_len(&empty),
@@ -678,6 +1009,7 @@ mod tests {
                 cells: one_per_cell,
             },
             duplicate_of: None,
+            cut: None,
         });
         all.push(ChunkRow {
             row: SourceRow {
@@ -685,6 +1017,7 @@ mod tests {
                 cells: Cells::from(["", "", ""]),
             },
             duplicate_of: Some(RowNumber(0)),
+            cut: None,
         });
         all.push(ChunkRow {
             row: SourceRow {
@@ -692,6 +1025,7 @@ mod tests {
                 cells: Cells::default(),
             },
             duplicate_of: None,
+            cut: None,
         });
         assert_json_as_serde(&message(all));
         assert_json_as_serde(&message(Vec::new()));
@@ -718,6 +1052,7 @@ mod tests {
             .map(|row| ChunkRow {
                 row,
                 duplicate_of: None,
+                cut: None,
             })
             .collect();
         // The row of empty cells is blank, and skipped.
@@ -772,6 +1107,45 @@ mod tests {
             }
 
             #[test]
+            fn any_row_is_fitted_within_the_row_limits(
+                cells in prop::collection::vec(
+                    (prop::sample::select(vec!["a", "\"", "\u{1}", "é", "日", "😀", " "]), 0usize..40_000),
+                    0..6,
+                ),
+                blanks in 0usize..700,
+            ) {
+                let mut all: Vec<String> = cells.iter().map(|(c, n)| c.repeat(*n)).collect();
+                all.extend(std::iter::repeat_n(String::new(), blanks));
+                let row = ChunkRow::new(SourceRow {
+                    number: RowNumber(2),
+                    cells: all.iter().collect(),
+                });
+                let fitted = fit_row(row.clone());
+                prop_assert!(row_json_len(&fitted) <= MAX_ROW_BYTES);
+                prop_assert!(fitted.row.cells.len() <= MAX_COLUMNS);
+                prop_assert!(fitted.row.cells.iter().all(|c| c.chars().count() <= MAX_CELL_CHARS));
+                prop_assert_eq!(
+                    row_json_len(&fitted),
+                    serde_json::to_string(&fitted).unwrap().len()
+                );
+                match &fitted.cut {
+                    None => prop_assert_eq!(&fitted, &row),
+                    Some(cut) => {
+                        prop_assert_eq!(cut.cells, all.len());
+                        prop_assert!(cut.bytes > MAX_ROW_BYTES || all.len() > MAX_COLUMNS || !cut.long_cells.is_empty());
+                        // Cells that were not cut are the row's own.
+                        for (column, cell) in fitted.row.cells.iter().enumerate() {
+                            if !cut.cut_columns.contains(&column) {
+                                prop_assert_eq!(cell, all[column].as_str());
+                            }
+                        }
+                    }
+                }
+                let message = message(vec![fitted]);
+                prop_assert_eq!(message.to_json(), serde_json::to_string(&message).unwrap());
+            }
+
+            #[test]
             fn to_json_equals_serde_json_for_any_cells(
                 rows in prop::collection::vec(
                     (
@@ -793,6 +1167,7 @@ mod tests {
                             cells: cells.into_iter().collect(),
                         },
                         duplicate_of: duplicate.map(RowNumber),
+                        cut: None,
                     })
                     .collect();
                 let message = message(rows);

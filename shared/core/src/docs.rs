@@ -8,6 +8,11 @@
 
 use crate::catalog::{Entity, Field, FieldType};
 use crate::file_error::{FileError, MAX_FILE_BYTES};
+use crate::limits::{
+    MAX_CELLS, MAX_CELL_CHARS, MAX_COLUMNS, MAX_EMAIL_BYTES, MAX_HEADER_CHARS,
+    MAX_HEADER_ROW_BYTES, MAX_ROWS, MAX_ROW_BYTES, MAX_SHARED_STRINGS, MAX_SHEET_TEXT_BYTES,
+    MAX_SHOWN_CHARS, MAX_XLSX_INFLATED_BYTES,
+};
 use crate::validate::{ErrorCode, WarningCode};
 use std::fmt::Write;
 
@@ -55,6 +60,8 @@ pub fn rules_markdown() -> String {
         let _ = writeln!(out, "- {rule}");
     }
 
+    out.push_str(&limits_markdown());
+
     out.push_str("\n### Warnings\n\nA warning never fails the row; the admin should look.\n\n");
     for rule in WARNING_RULES {
         let _ = writeln!(out, "- {rule}");
@@ -91,6 +98,39 @@ pub fn rules_markdown() -> String {
                 &error.to_string(),
             ],
         );
+    }
+    out
+}
+
+/// The limits every file is held to, from [`crate::limits`], and why.
+fn limits_markdown() -> String {
+    let mut out = String::from(
+        "\n### Limits\n\n\
+         Every legal file under 10 MB ends with an outcome: these limits keep each row \
+         within a queue message (256 KiB), each row log and analysis within a DynamoDB \
+         item (400 KB), each record key within a DynamoDB key, and each workbook within \
+         a function's memory. Past a row's limit the row fails and the rest imports; past \
+         a file's limit the file fails with the reason.\n\n\
+         | Limit | Value | Past it | Why |\n|---|---|---|---|\n",
+    );
+    let kib = |bytes: usize| format!("{} KiB", bytes / 1024);
+    let mib = |bytes: u64| format!("{} MiB", bytes / (1024 * 1024));
+    for (limit, value, past, why) in [
+        ("Cell length", format!("{MAX_CELL_CHARS} characters"), "the row fails (`cell_too_long`)", "Excel's own cell limit, the most the failed-rows file can give back; no field takes more than 255."),
+        ("Row size", kib(MAX_ROW_BYTES), "the row fails (`row_too_long`)", "A row's cells as a queue message carries them; with the header row it leaves a chunk message well under 256 KiB, and its row log far under 400 KB."),
+        ("Cells per row", format!("{MAX_COLUMNS}"), "the row fails (`row_too_long`)", "As many as the widest file has columns."),
+        ("Columns", format!("{MAX_COLUMNS}"), "the file fails (`too_many_columns`)", "The widest entity has 35 fields; admins' exports carry columns of their own beside them. In a workbook, a cell with a value farther right counts."),
+        ("Header length", format!("{MAX_HEADER_CHARS} characters"), "the file fails (`header_too_long`)", "As long as the longest text a field accepts: a longer first row is data, not names."),
+        ("Header row", kib(MAX_HEADER_ROW_BYTES), "the file fails (`header_row_too_long`)", "Every chunk message carries the headers beside its rows."),
+        ("Rows", format!("{MAX_ROWS}"), "the file fails (`too_many_rows`)", "Excel's own sheet limit."),
+        ("Sheet cells", format!("{MAX_CELLS} (rows × columns)"), "the file fails (`sheet_too_large`)", "As many as a 10 MB CSV file can hold; a sparse workbook must not fill a grid of billions."),
+        ("Sheet text", mib(MAX_SHEET_TEXT_BYTES as u64), "the file fails (`sheet_too_large`)", "A workbook stores a repeated text once; its cells together may not hold more."),
+        ("Workbook texts", format!("{MAX_SHARED_STRINGS} distinct texts"), "the file fails (`sheet_too_large`)", "Each distinct text of a workbook is held apart; a 10 MB workbook of real records has some 600,000."),
+        ("Workbook unzipped", mib(MAX_XLSX_INFLATED_BYTES), "the file fails (`sheet_too_large`)", "A 10 MB workbook of real records unzips to about 75 MB; a zip bomb is refused before it is read, by its declared size and by counting while unzipping."),
+        ("Email length", format!("{MAX_EMAIL_BYTES} bytes"), "the row fails (`invalid_email`)", "RFC 5321. Every record key stays within DynamoDB's key limits (1024 bytes for a sort key): an email and a 64-character course code, the longest, take at most 765 bytes."),
+        ("Value shown", format!("{MAX_SHOWN_CHARS} characters"), "cut, marked `…`", "An error's value and message, and an analysis's sample cells; the row log keeps the row's cells for the failed-rows file."),
+    ] {
+        row(&mut out, &[limit, &value, past, why]);
     }
     out
 }
@@ -344,6 +384,8 @@ documented_codes!(ErrorCode, ERROR_CODES, error_meaning {
     RecordExists => "Mode *create only*, and the record already exists.",
     RecordNotFound => "Mode *update only*, and there is no such record.",
     ProcessingFailed => "The row could not be processed after several attempts (its chunk was dead-lettered); import it again.",
+    CellTooLong => "A cell longer than 32,767 characters, Excel's own limit; the failed-rows file shows its beginning.",
+    RowTooLong => "A row of more than 512 cells, or whose cells take more than 64 KiB together; the failed-rows file shows it cut.",
 });
 
 documented_codes!(WarningCode, WARNING_CODES, warning_meaning {
@@ -385,6 +427,16 @@ documented_file_errors! {
         fields: vec!["Email".to_string(), "Employee Status".to_string()],
     },
         "A mandatory field has no column in the file or no mapping.";
+    TooManyColumns => FileError::TooManyColumns { columns: 16_384, limit: MAX_COLUMNS },
+        "More columns than any import can use, or a workbook cell with a value far to the right of the data.";
+    TooManyRows => FileError::TooManyRows { limit: MAX_ROWS },
+        "More data rows than an Excel sheet can hold.";
+    HeaderTooLong => FileError::HeaderTooLong { column: 3, chars: 512_000, limit: MAX_HEADER_CHARS },
+        "A header longer than any column name (the first row holds data, not names).";
+    HeaderRowTooLong => FileError::HeaderRowTooLong { bytes: 40_960, limit: MAX_HEADER_ROW_BYTES },
+        "All the headers together are too long to travel with the rows.";
+    SheetTooLarge => FileError::SheetTooLarge { reason: format!("it unzips to more than {MAX_XLSX_INFLATED_BYTES} bytes") },
+        "A workbook that unzips, or spreads its cells, past what can be read safely (a zip bomb, or cells far apart).";
 }
 
 #[cfg(test)]
@@ -509,6 +561,25 @@ mod tests {
         assert!(md.contains(
             "mandatory employees columns are missing or not mapped: Email, Employee Status"
         ));
+    }
+
+    #[test]
+    fn limits_are_documented_with_their_values() {
+        let md = rules_markdown();
+        assert!(md.contains("### Limits"));
+        assert!(md.contains(&format!("| Cell length | {MAX_CELL_CHARS} characters |")));
+        assert!(md.contains("| Row size | 64 KiB |"));
+        assert!(md.contains("| Workbook unzipped | 200 MiB |"));
+        // The codes' meanings spell the limits out.
+        assert_eq!(MAX_CELL_CHARS, 32_767);
+        assert!(error_meaning(ErrorCode::CellTooLong).contains("32,767"));
+        assert_eq!((MAX_COLUMNS, MAX_ROW_BYTES), (512, 64 * 1024));
+        assert!(error_meaning(ErrorCode::RowTooLong).contains("512 cells"));
+        assert!(error_meaning(ErrorCode::RowTooLong).contains("64 KiB"));
+        assert_eq!(
+            crate::limits::max_record_key_bytes(Entity::Enrollments),
+            765
+        );
     }
 
     #[test]

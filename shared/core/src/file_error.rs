@@ -20,6 +20,20 @@ pub enum FileError {
     NoHeader,
     #[error("the Excel file cannot be read ({reason}): open it in Excel, save it again as .xlsx and upload it again")]
     Unreadable { reason: String },
+    #[error("the file has {columns} columns, over the limit of {limit}: delete the columns that are not imported (and any stray cell far to the right of the data) and upload it again")]
+    TooManyColumns { columns: usize, limit: usize },
+    #[error("the file has more than {limit} rows: split it into smaller files and upload each")]
+    TooManyRows { limit: usize },
+    #[error("the header of column {column} is {chars} characters long, over the limit of {limit}: the first row must name the columns; move any other text out of it and upload the file again")]
+    HeaderTooLong {
+        column: usize,
+        chars: usize,
+        limit: usize,
+    },
+    #[error("the header row takes {bytes} bytes, over the limit of {limit}: shorten the column names or delete the columns that are not imported, and upload the file again")]
+    HeaderRowTooLong { bytes: usize, limit: usize },
+    #[error("the sheet is too large to import ({reason}): delete empty rows and columns far from the data, or split it into smaller files, and upload each")]
+    SheetTooLarge { reason: String },
     #[error("mandatory {entity} columns are missing or not mapped: {}; add these columns to the file or map them to existing columns", .fields.join(", "))]
     MissingMandatory { entity: Entity, fields: Vec<String> },
 }
@@ -35,6 +49,11 @@ impl FileError {
             FileError::NoHeader => "no_header",
             FileError::Unreadable { .. } => "unreadable_xlsx",
             FileError::MissingMandatory { .. } => "missing_mandatory_columns",
+            FileError::TooManyColumns { .. } => "too_many_columns",
+            FileError::TooManyRows { .. } => "too_many_rows",
+            FileError::HeaderTooLong { .. } => "header_too_long",
+            FileError::HeaderRowTooLong { .. } => "header_row_too_long",
+            FileError::SheetTooLarge { .. } => "sheet_too_large",
         }
     }
 }

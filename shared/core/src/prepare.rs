@@ -7,9 +7,12 @@ use crate::decode::{decode, DecodeWarning, TextEncoding};
 use crate::dialect::{sniff, Delimiter};
 use crate::file_error::{FileError, MAX_FILE_BYTES};
 use crate::headers::Headers;
+use crate::limits::{
+    check_headers, shown, MAX_COLUMNS, MAX_ROWS, MAX_SAMPLE_ROW_BYTES, MAX_SHOWN_CHARS,
+};
 use crate::mapping::{suggest, Mapping, Suggestion};
 use crate::plan::ImportPlan;
-use crate::row::SourceRow;
+use crate::row::{Cells, SourceRow};
 use crate::table::{parse, Table};
 use crate::template::ImportSettings;
 use crate::xlsx_in::{looks_like_xlsx, read_xlsx};
@@ -42,8 +45,9 @@ pub struct Analysis {
 }
 
 /// Reads a CSV (any supported encoding and dialect) or XLSX file.
-/// Rejects files over [`MAX_FILE_BYTES`], empty, binary, or without data
-/// rows.
+/// Rejects files over [`MAX_FILE_BYTES`], empty, binary, without data
+/// rows, or past a file-level limit ([`crate::limits`]: columns, header
+/// lengths, rows).
 pub fn read_file(bytes: &[u8]) -> Result<(Table, FileFormat, Vec<DecodeWarning>), FileError> {
     let size = bytes.len() as u64;
     if size > MAX_FILE_BYTES {
@@ -64,8 +68,12 @@ pub fn read_file(bytes: &[u8]) -> Result<(Table, FileFormat, Vec<DecodeWarning>)
         };
         (table, format, decoded.warnings)
     };
+    check_headers(&table.headers)?;
     if table.rows.is_empty() {
         return Err(FileError::NoRows);
+    }
+    if table.rows.len() > MAX_ROWS {
+        return Err(FileError::TooManyRows { limit: MAX_ROWS });
     }
     Ok((table, format, warnings))
 }
@@ -79,10 +87,43 @@ pub fn analyze(entity: Entity, bytes: &[u8]) -> Result<(Analysis, Table), FileEr
         suggestions: suggest(entity, &table.headers, sample),
         headers: table.headers.clone(),
         row_count: table.rows.len(),
-        sample_rows: table.rows.iter().take(SAMPLE_ROWS).cloned().collect(),
+        sample_rows: table
+            .rows
+            .iter()
+            .take(SAMPLE_ROWS)
+            .map(sample_row)
+            .collect(),
         warnings,
     };
     Ok((analysis, table))
+}
+
+/// A row as an analysis shows it: each cell cut after [`MAX_SHOWN_CHARS`]
+/// characters, at most [`MAX_COLUMNS`] cells, and at most
+/// [`MAX_SAMPLE_ROW_BYTES`] of JSON in all (the rest left out after a `…`), so
+/// that a stored analysis stays far under a DynamoDB item whatever the file.
+fn sample_row(row: &SourceRow) -> SourceRow {
+    // No cell can be cut, nor the row be long: most rows.
+    if row.cells.text_len() <= MAX_SHOWN_CHARS && row.cells.len() <= MAX_SHOWN_CHARS {
+        return row.clone();
+    }
+    let mut left = MAX_SAMPLE_ROW_BYTES;
+    let mut cells: Cells = Cells::default();
+    for cell in row.cells.iter().take(MAX_COLUMNS) {
+        let shown = shown(cell, MAX_SHOWN_CHARS);
+        let bytes = crate::chunk::json_len(shown.as_ref()) + 1;
+        if bytes > left {
+            // The rest of the row is left out, and the cut marked.
+            cells.push("…");
+            break;
+        }
+        left -= bytes;
+        cells.push(&shown);
+    }
+    SourceRow {
+        number: row.number,
+        cells,
+    }
 }
 
 /// Plans the import (mandatory columns, column profile, duplicate keys) and
@@ -102,7 +143,10 @@ pub fn split(
         .rows
         .into_iter()
         .zip(first_rows)
-        .map(|(row, duplicate_of)| ChunkRow { row, duplicate_of });
+        .map(|(row, duplicate_of)| ChunkRow {
+            duplicate_of,
+            ..ChunkRow::new(row)
+        });
     Ok(chunk_rows(company_id, import_id, &plan, rows, limits))
 }
 
@@ -201,6 +245,115 @@ mod tests {
         .unwrap_err();
         assert!(matches!(err, FileError::MissingMandatory { .. }), "{err}");
         assert!(err.to_string().contains("Last Name"), "{err}");
+    }
+
+    #[test]
+    fn impossible_headers_fail_the_file_with_a_reason() {
+        use crate::limits::{MAX_COLUMNS, MAX_HEADER_CHARS, MAX_HEADER_ROW_BYTES};
+        // A 500 KB header cell: the first row is data, not names.
+        let long = "é".repeat(250_000);
+        let csv = format!("Email,{long}\na@b.co,1\n");
+        assert_eq!(
+            read_file(csv.as_bytes()).unwrap_err(),
+            FileError::HeaderTooLong {
+                column: 2,
+                chars: 250_000,
+                limit: MAX_HEADER_CHARS
+            }
+        );
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let sheet = book.add_worksheet();
+        sheet.write_string(0, 0, "Email").unwrap();
+        sheet.write_string(0, 1, "x".repeat(30_000)).unwrap();
+        sheet.write_string(1, 0, "a@b.co").unwrap();
+        let err = read_file(&book.save_to_buffer().unwrap()).unwrap_err();
+        assert_eq!(err.code(), "header_too_long", "{err}");
+
+        let names = |count: usize, width: usize| -> String {
+            (0..count)
+                .map(|i| format!("{i:0>width$}"))
+                .collect::<Vec<_>>()
+                .join(",")
+        };
+        let too_wide = format!("{}\n{}\n", names(MAX_COLUMNS + 1, 1), "1,".repeat(5));
+        assert_eq!(
+            read_file(too_wide.as_bytes()).unwrap_err(),
+            FileError::TooManyColumns {
+                columns: MAX_COLUMNS + 1,
+                limit: MAX_COLUMNS
+            }
+        );
+        // Each name within its limit, together too long for a message.
+        let too_long = format!("{}\n1\n", names(200, 200));
+        assert_eq!(
+            read_file(too_long.as_bytes()).unwrap_err(),
+            FileError::HeaderRowTooLong {
+                bytes: 200 * 203 + 1,
+                limit: MAX_HEADER_ROW_BYTES
+            }
+        );
+        let fine = format!("{}\n1\n", names(MAX_COLUMNS, 20));
+        assert!(read_file(fine.as_bytes()).is_ok());
+    }
+
+    #[test]
+    fn an_analysis_shows_samples_cut_and_stays_far_under_a_dynamodb_item() {
+        use crate::limits::{MAX_COLUMNS, MAX_HEADER_ROW_BYTES};
+        // A 500 KB sample cell, and rows as wide and as costly as allowed.
+        let cell = "x".repeat(500_000);
+        let csv = format!("Email,Notes\na@b.co,{cell}\nb@b.co,short\n");
+        let (analysis, table) = analyze(Entity::Employees, csv.as_bytes()).unwrap();
+        assert_eq!(table.rows[0].cell(1).len(), 500_000);
+        let shown = analysis.sample_rows[0].cell(1);
+        assert_eq!(shown.chars().count(), MAX_SHOWN_CHARS + 1);
+        assert!(shown.ends_with('…'));
+        assert_eq!(analysis.sample_rows[1], table.rows[1]);
+        assert!(serde_json::to_string(&analysis).unwrap().len() < 10_000);
+
+        let width = MAX_HEADER_ROW_BYTES / 64;
+        let header: Vec<String> = (0..width).map(|i| format!("{i:\"<30}")).collect();
+        let costly = "\\é\"".repeat(100);
+        let row = vec![costly.as_str(); MAX_COLUMNS + 500].join(",");
+        let csv = format!("{}\n{}\n", header.join(","), vec![row; 10].join("\n"));
+        let (analysis, _) = analyze(Entity::Employees, csv.as_bytes()).unwrap();
+        assert_eq!(analysis.headers.names.len(), width);
+        let json = serde_json::to_string(&analysis).unwrap();
+        assert!(json.len() < 200_000, "{} bytes", json.len());
+        for row in &analysis.sample_rows {
+            let bytes = serde_json::to_string(&row.cells).unwrap().len();
+            assert!(bytes <= MAX_SAMPLE_ROW_BYTES + 8, "{bytes}");
+        }
+    }
+
+    #[test]
+    fn the_widest_analysis_stays_under_half_a_dynamodb_item() {
+        use crate::limits::{MAX_COLUMNS, MAX_HEADER_ROW_BYTES};
+        // As many columns as allowed, named as long as the header row
+        // allows, every name twice, and rows of long costly cells.
+        let names: Vec<String> = (0..MAX_COLUMNS)
+            .map(|i| format!("{:0>29}", i / 2))
+            .collect();
+        let header = names.join(",");
+        assert!(crate::chunk::json_len(&names) <= MAX_HEADER_ROW_BYTES);
+        let cell = "\\é\"".repeat(200);
+        let row = vec![cell.as_str(); MAX_COLUMNS].join(",");
+        let csv = format!("{header}\n{}\n", vec![row; 10].join("\n"));
+        let (analysis, _) = analyze(Entity::Providers, csv.as_bytes()).unwrap();
+        assert_eq!(analysis.suggestions.len(), MAX_COLUMNS);
+        let json = serde_json::to_string(&analysis).unwrap();
+        assert!(json.len() < 150_000, "{} bytes", json.len());
+    }
+
+    #[test]
+    fn more_rows_than_a_sheet_holds_fail_the_file() {
+        let mut csv = String::from("Email\n");
+        csv.push_str(&"a\n".repeat(MAX_ROWS));
+        assert_eq!(read_file(csv.as_bytes()).unwrap().0.rows.len(), MAX_ROWS);
+        csv.push_str("a\n");
+        assert_eq!(
+            read_file(csv.as_bytes()).unwrap_err(),
+            FileError::TooManyRows { limit: MAX_ROWS }
+        );
     }
 
     #[test]

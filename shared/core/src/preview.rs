@@ -30,7 +30,7 @@ pub fn preview_file(chunks: &[ChunkMessage], sample: usize) -> FilePreview {
     for chunk in chunks {
         let validator = Validator::new(&chunk.plan);
         for row in &chunk.rows {
-            let outcome = validator.validate(&row.row, row.duplicate_of);
+            let outcome = validator.validate_chunk_row(row);
             preview.rows += 1;
             match &outcome {
                 RowOutcome::Valid { record, .. } => {
@@ -127,6 +127,28 @@ mod tests {
             limits,
         )
         .unwrap()
+    }
+
+    #[test]
+    fn a_row_cut_to_travel_fails_in_the_preview_as_in_the_import() {
+        let long = "x".repeat(300_000);
+        let file = format!("{STAFF}eve@example.com,{long},Lin,Active\n");
+        let (analysis, table) = analyze(Entity::Employees, file.as_bytes()).unwrap();
+        let mapping = suggested_mapping(&analysis.suggestions, 0.5);
+        let chunks = split(
+            "acme",
+            "imp",
+            Entity::Employees,
+            table,
+            &mapping,
+            ImportSettings::default(),
+            ChunkLimits::default(),
+        )
+        .unwrap();
+        let preview = preview_file(&chunks, 10);
+        assert_eq!((preview.rows, preview.valid, preview.invalid), (6, 2, 4));
+        assert_eq!(preview.errors_by_code[&ErrorCode::CellTooLong], 1);
+        assert!(!preview.errors_by_code.contains_key(&ErrorCode::TooLong));
     }
 
     #[test]

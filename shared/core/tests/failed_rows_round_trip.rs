@@ -61,9 +61,7 @@ fn failed_rows(chunks: &[ChunkMessage]) -> Vec<FailedRow> {
     for chunk in chunks {
         let validator = Validator::new(&chunk.plan);
         for row in &chunk.rows {
-            if let RowOutcome::Invalid { errors, .. } =
-                validator.validate(&row.row, row.duplicate_of)
-            {
+            if let RowOutcome::Invalid { errors, .. } = validator.validate_chunk_row(row) {
                 failed.push(FailedRow {
                     number: row.row.number,
                     cells: row.row.cells.iter().map(str::to_string).collect(),
@@ -173,7 +171,7 @@ fn a_fixed_failed_rows_file_imports_as_it_is() {
     let validator = Validator::new(&chunks[0].plan);
     let records: Vec<_> = rows
         .iter()
-        .map(|r| match validator.validate(&r.row, r.duplicate_of) {
+        .map(|r| match validator.validate_chunk_row(r) {
             RowOutcome::Valid { record, .. } => record,
             RowOutcome::Invalid { errors, .. } => panic!("{errors:?}"),
         })

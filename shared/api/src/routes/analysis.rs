@@ -91,9 +91,9 @@ pub async fn preview(
     check_mapping(import.entity, &mapping, &headers)?;
     let deps = &state.deps;
     let unreadable = |err: dic_core::FileError| ApiError::conflict(err.code(), err.to_string());
-    let bytes = read_object(deps, &import.object_key)
+    let bytes = read_object(deps, &import)
         .await?
-        .map_err(unreadable)?;
+        .map_err(|err| ApiError::conflict(err.code(), err.to_string()))?;
     let (_, table) = analyze(import.entity, &bytes).map_err(unreadable)?;
     drop(bytes);
     let chunks = split(

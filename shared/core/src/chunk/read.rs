@@ -125,6 +125,7 @@ fn read_rows(text: &str) -> Option<Vec<ChunkRow>> {
                     cells: buffer.cells(span),
                 },
                 duplicate_of,
+                cut: None,
             })
             .collect(),
     )
@@ -219,6 +220,7 @@ mod tests {
                 cells: Cells::from_iter(cells),
             },
             duplicate_of: duplicate_of.map(RowNumber),
+            cut: None,
         }
     }
 
@@ -298,6 +300,7 @@ mod tests {
                 .map(|(i, cells)| ChunkRow {
                     row: SourceRow { number: RowNumber(i as u32 * 3), cells: cells.iter().collect() },
                     duplicate_of: (i % 4 == 1).then_some(RowNumber(i as u32)),
+                    cut: None,
                 })
                 .collect();
             let plan = message(Vec::new()).plan;

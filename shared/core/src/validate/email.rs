@@ -4,6 +4,7 @@
 
 use super::values::{as_cow, Normalized};
 use super::{quoted, trim, Rejection};
+use crate::limits::MAX_EMAIL_BYTES;
 use crate::validate::ErrorCode;
 use std::borrow::Cow;
 
@@ -29,6 +30,14 @@ pub(crate) fn write_email<'r>(raw: &'r str, out: &mut String) -> Result<Normaliz
             out.push_str(&value.to_lowercase());
             Ok(Normalized::Written)
         }
+        None if value.len() > MAX_EMAIL_BYTES => Err(Rejection::new(
+            ErrorCode::InvalidEmail,
+            format!(
+                "{} is {} bytes long, more than the {MAX_EMAIL_BYTES} an email address can have",
+                quoted(value),
+                value.len()
+            ),
+        )),
         None => Err(Rejection::new(
             ErrorCode::InvalidEmail,
             format!(
@@ -111,8 +120,13 @@ const MAX_LABEL: usize = 63;
 /// (`@a.bc`). So up to this length neither can be too long.
 const LENGTHS_HOLD_UP_TO: usize = MAX_LABEL + 4;
 
-/// At most 64 bytes before the `@`, and at most 63 in each label.
+/// At most 254 bytes in all (RFC 5321), 64 before the `@`, and 63 in
+/// each label: no record key or DynamoDB key built from an address can
+/// grow past what it holds.
 fn lengths_hold(bytes: &[u8]) -> bool {
+    if bytes.len() > MAX_EMAIL_BYTES {
+        return false;
+    }
     let Some(at) = bytes.iter().position(|&b| b == b'@') else {
         return false;
     };
@@ -255,6 +269,29 @@ static PAIR_NEXT: [u16; 768] = {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn addresses_over_254_bytes_are_invalid() {
+        // 2.1 KB: every label and the local part within their own limits.
+        let long = format!("user@{}com", "abcdefghij.".repeat(190));
+        assert!(long.len() > 2_000);
+        let err = normalize_email(&long).unwrap_err();
+        assert_eq!(err.code, ErrorCode::InvalidEmail);
+        assert!(err.message.contains("more than the 254"), "{}", err.message);
+        assert!(err.message.chars().count() < 300, "{}", err.message);
+        // 254 bytes exactly is the longest that passes.
+        let domain = format!(
+            "{}.{}.{}.{}",
+            "a".repeat(63),
+            "b".repeat(63),
+            "c".repeat(63),
+            "io"
+        );
+        let edge = format!("{}@{domain}", "u".repeat(254 - 1 - domain.len()));
+        assert_eq!(edge.len(), 254);
+        assert!(is_valid_email(&edge));
+        assert!(!is_valid_email(&format!("u{edge}")));
+    }
 
     #[test]
     fn valid_emails_are_trimmed_and_lower_cased() {

@@ -25,6 +25,8 @@ pub use values::Values;
 use values::{as_cow, Normalized};
 
 use crate::catalog::{Field, FieldType};
+use crate::chunk::{ChunkRow, CutRow};
+use crate::limits::{shown, MAX_CELL_CHARS, MAX_COLUMNS, MAX_ROW_BYTES, MAX_SHOWN_CHARS};
 use crate::plan::{DateOrder, ImportPlan};
 use crate::row::{RowNumber, SourceRow};
 use crate::template::DateFormat;
@@ -69,6 +71,10 @@ pub enum ErrorCode {
     RecordNotFound,
     /// The row's chunk failed every delivery attempt (dead-lettered).
     ProcessingFailed,
+    /// A cell longer than any cell can be ([`MAX_CELL_CHARS`]).
+    CellTooLong,
+    /// A row too large to travel whole ([`MAX_ROW_BYTES`], [`MAX_COLUMNS`]).
+    RowTooLong,
 }
 
 /// Stable warning codes: the row imports, the admin should look.
@@ -95,7 +101,12 @@ pub struct CellIssue<C> {
     /// The catalog field id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// The cell as written, cut after [`MAX_SHOWN_CHARS`] characters (with
+    /// `…`): a row log stays within a DynamoDB item whatever the cell. The
+    /// whole cell stays in the row's cells, which the failed-rows file
+    /// gives back.
     pub value: String,
+    /// Quotes the value cut the same way.
     pub message: String,
 }
 
@@ -166,9 +177,10 @@ impl Rejection {
 }
 
 /// The value as an admin would read it in a message, quoted, with invisible
-/// characters escaped.
+/// characters escaped, and cut after [`MAX_SHOWN_CHARS`] characters: a
+/// message stays short whatever the cell (the row log keeps the cells).
 fn quoted(value: &str) -> String {
-    format!("{value:?}")
+    format!("{:?}", shown(value, MAX_SHOWN_CHARS))
 }
 
 /// `str::trim`, with a fast return for the usual cell whose first and last
@@ -341,7 +353,7 @@ impl ColumnRule<'_> {
             column: Some(self.column),
             header: Some(self.header.to_string()),
             field: Some(self.field.id.to_string()),
-            value: value.to_string(),
+            value: shown(value, MAX_SHOWN_CHARS).into_owned(),
             message,
         }
     }
@@ -510,6 +522,90 @@ impl<'p> Validator<'p> {
         }
     }
 
+    /// [`Validator::validate`] of a row as a chunk message carries it: a row
+    /// the splitter had to cut to fit ([`crate::chunk::fit_row`]) fails
+    /// with `cell_too_long` for each cell over [`MAX_CELL_CHARS`], or
+    /// `row_too_long` when the row as a whole was too large; its cut cells
+    /// are not judged by their field's rules (their text is not the
+    /// admin's), its other cells are. The processor calls this one.
+    #[inline]
+    pub fn validate_chunk_row<'r>(&self, row: &'r ChunkRow) -> RowOutcome<'r> {
+        match &row.cut {
+            None => self.validate(&row.row, row.duplicate_of),
+            Some(cut) => self.validate_cut_row(row, cut),
+        }
+    }
+
+    #[cold]
+    fn validate_cut_row<'r>(&self, row: &'r ChunkRow, cut: &CutRow) -> RowOutcome<'r> {
+        let outcome = self.validate(&row.row, row.duplicate_of);
+        let (mut errors, mut warnings) = match outcome {
+            RowOutcome::Valid { warnings, .. } => (Vec::new(), warnings),
+            RowOutcome::Invalid { errors, warnings } => (errors, warnings),
+        };
+        let was_cut = |column: Option<usize>| {
+            column.is_some_and(|column| {
+                cut.cut_columns.contains(&column)
+                    || cut.long_cells.iter().any(|&(c, _)| c == column)
+            })
+        };
+        errors.retain(|e| !was_cut(e.column));
+        warnings.retain(|w| !was_cut(w.column));
+        let mut own = Vec::new();
+        if cut.cells > MAX_COLUMNS {
+            own.push(row_issue(
+                ErrorCode::RowTooLong,
+                String::new(),
+                format!(
+                    "the row has {} cells, more than the {MAX_COLUMNS} a row can have: \
+                     delete the cells to the right of the data",
+                    cut.cells
+                ),
+            ));
+        } else if cut.long_cells.is_empty() {
+            own.push(row_issue(
+                ErrorCode::RowTooLong,
+                String::new(),
+                format!(
+                    "the row takes {} bytes, more than the {MAX_ROW_BYTES} a row can take: \
+                     shorten its longest cells (the failed-rows file shows them cut)",
+                    cut.bytes
+                ),
+            ));
+        }
+        for &(column, chars) in &cut.long_cells {
+            own.push(self.cell_issue(
+                column,
+                ErrorCode::CellTooLong,
+                row.row.cell(column),
+                format!(
+                    "the cell has {chars} characters, more than the {MAX_CELL_CHARS} a cell \
+                     can hold: shorten it (the failed-rows file shows its beginning)"
+                ),
+            ));
+        }
+        own.append(&mut errors);
+        RowOutcome::Invalid {
+            errors: own,
+            warnings,
+        }
+    }
+
+    /// An issue of the cell at `column`, mapped or not.
+    fn cell_issue(&self, column: usize, code: ErrorCode, value: &str, message: String) -> RowError {
+        match self.columns.iter().find(|rule| rule.column == column) {
+            Some(rule) => rule.issue(code, value, message),
+            None => CellIssue {
+                code,
+                column: Some(column),
+                header: self.plan.headers.get(column).cloned(),
+                field: None,
+                value: shown(value, MAX_SHOWN_CHARS).into_owned(),
+                message,
+            },
+        }
+    }
+
     fn duplicate_issue(&self, row: &SourceRow, first: RowNumber) -> RowError {
         let rules: Vec<&ColumnRule> = self.key.iter().map(|&i| &self.columns[i]).collect();
         let labels: Vec<&str> = rules.iter().map(|r| r.field.label).collect();
@@ -535,8 +631,13 @@ fn row_issue(code: ErrorCode, value: String, message: String) -> RowError {
 }
 
 impl RowError {
-    /// A problem of the whole row rather than of one cell.
+    /// A problem of the whole row rather than of one cell; the value is cut
+    /// after [`MAX_SHOWN_CHARS`] characters, as every error's is.
     pub fn for_row(code: ErrorCode, value: String, message: String) -> RowError {
+        let value = match shown(&value, MAX_SHOWN_CHARS) {
+            Cow::Borrowed(_) => value,
+            Cow::Owned(cut) => cut,
+        };
         CellIssue {
             code,
             column: None,
@@ -676,6 +777,144 @@ mod tests {
         assert!(errors[2]
             .message
             .contains("Active, Inactive, On Leave, Terminated"));
+    }
+
+    #[test]
+    fn errors_of_huge_cells_stay_short() {
+        // 70 KB of quotes, which JSON and the message's quoting both double.
+        let quotes = "\"".repeat(70_000);
+        let mut cells = vec![quotes.as_str(); 4];
+        cells.extend(["2024-01-01", "", "E1", ""]);
+        cells.extend([quotes.as_str(); 3]);
+        let plan = employees();
+        let RowOutcome::Invalid { errors, .. } =
+            Validator::new(&plan).validate(&row(2, &cells), None)
+        else {
+            panic!("the row is invalid");
+        };
+        let codes: Vec<ErrorCode> = errors.iter().map(|e| e.code).collect();
+        assert_eq!(
+            codes,
+            [
+                ErrorCode::ExtraCells,
+                ErrorCode::InvalidEmail,
+                ErrorCode::TooLong,
+                ErrorCode::TooLong,
+                ErrorCode::InvalidChoice,
+            ]
+        );
+        for error in &errors {
+            assert!(
+                error.value.chars().count() <= MAX_SHOWN_CHARS + 1,
+                "{:?}",
+                error.code
+            );
+            assert!(error.value.ends_with('…'), "{:?}", error.code);
+            let json = serde_json::to_string(error).unwrap();
+            assert!(json.len() < 2_000, "{:?}: {} bytes", error.code, json.len());
+        }
+    }
+
+    #[test]
+    fn cut_rows_fail_with_what_was_too_long_and_their_other_cells_checked() {
+        use crate::chunk::{fit_row, ChunkRow};
+        let plan = employees();
+        let validator = Validator::new(&plan);
+        let long = "x".repeat(300_000);
+        let codes = |cells: &[&str]| {
+            let row = fit_row(ChunkRow::new(row(2, cells)));
+            assert!(row.cut.is_some());
+            match validator.validate_chunk_row(&row) {
+                RowOutcome::Invalid { errors, .. } => errors,
+                RowOutcome::Valid { .. } => panic!("a cut row is never valid"),
+            }
+        };
+        // Unmapped, in a row otherwise valid but for its status.
+        let errors = codes(&["a@b.co", "Ann", "Lee", "Retired", "", "", "", &long]);
+        let found: Vec<_> = errors.iter().map(|e| (e.code, e.column)).collect();
+        assert_eq!(
+            found,
+            [
+                (ErrorCode::CellTooLong, Some(7)),
+                (ErrorCode::InvalidChoice, Some(3))
+            ]
+        );
+        assert_eq!(errors[0].header.as_deref(), Some("Notes"));
+        assert_eq!(errors[0].field, None);
+        assert_eq!(errors[0].value.chars().count(), MAX_SHOWN_CHARS + 1);
+        assert!(
+            errors[0].message.contains("300000 characters"),
+            "{}",
+            errors[0].message
+        );
+        // Mapped: the cut text is not judged as a first name.
+        let errors = codes(&["a@b.co", &long, "Lee", "Active", "", "", "", ""]);
+        assert_eq!(errors.len(), 1);
+        assert_eq!(
+            (errors[0].code, errors[0].field.as_deref()),
+            (ErrorCode::CellTooLong, Some("first_name"))
+        );
+        // Too large as a whole.
+        let quotes = "\"".repeat(30_000);
+        let errors = codes(&["a@b.co", "Ann", "Lee", "Active", "", "", &quotes, &quotes]);
+        assert_eq!(errors.len(), 1);
+        assert_eq!(
+            (errors[0].code, errors[0].column),
+            (ErrorCode::RowTooLong, None)
+        );
+        let mut wide = vec![""; 100_000];
+        wide[..4].copy_from_slice(&["a@b.co", "Ann", "Lee", "Active"]);
+        let errors = codes(&wide);
+        assert_eq!(errors[0].code, ErrorCode::RowTooLong);
+        assert!(
+            errors[0].message.contains("100000 cells"),
+            "{}",
+            errors[0].message
+        );
+
+        // A row that travels whole is validated as ever.
+        let whole = ChunkRow {
+            duplicate_of: Some(RowNumber(1)),
+            ..ChunkRow::new(row(3, &["a@b.co", "Ann", "Lee", "Active", "", "", "", ""]))
+        };
+        assert_eq!(
+            validator.validate_chunk_row(&whole),
+            validator.validate(&whole.row, whole.duplicate_of)
+        );
+    }
+
+    #[test]
+    fn a_failed_row_log_stays_far_under_a_dynamodb_item() {
+        use crate::chunk::{fit_row, ChunkRow};
+        // Every provider field mapped under the longest headers, each cell
+        // invalid for its field and as costly to write as text can be.
+        let fields = Entity::Providers.fields();
+        let header = "é".repeat(crate::limits::MAX_HEADER_CHARS);
+        let pairs: Vec<(String, &str)> = fields
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (format!("{i}{}", &header[..header.len() - 2]), f.id))
+            .collect();
+        let pairs: Vec<(&str, &str)> = pairs.iter().map(|(h, f)| (h.as_str(), *f)).collect();
+        let plan = plan(Entity::Providers, &pairs, ImportSettings::default());
+        let costly = "\"\u{1}".repeat(150);
+        for cell in [costly.clone(), costly.repeat(20)] {
+            let cells = vec![cell.as_str(); fields.len()];
+            let row = fit_row(ChunkRow::new(row(2, &cells)));
+            let RowOutcome::Invalid { errors, warnings } =
+                Validator::new(&plan).validate_chunk_row(&row)
+            else {
+                panic!("invalid")
+            };
+            // What the row log holds: the cells, the errors, the warnings.
+            let log = serde_json::to_string(&(&row.row.cells, &errors, &warnings)).unwrap();
+            assert!(
+                log.len() < 200_000,
+                "{} bytes, {} errors",
+                log.len(),
+                errors.len()
+            );
+        }
     }
 
     #[test]
