@@ -33,8 +33,10 @@ step "web: npm ci, build, unit tests"
 make -s web
 (cd web && npx vitest run)
 
-step "dic with the page embedded"
-cargo build -p dic
+# The same build as scripts/test.sh (one feature set), so after it this
+# only embeds the page again.
+step "dic with the page embedded (cargo build --workspace --bins --tests)"
+cargo build --workspace --bins --tests
 
 started_moto=false
 dev_pid=""
