@@ -91,3 +91,13 @@ bench:
 build: venv
 	source scripts/env.sh && \
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" sam build
+
+# The admins' workspace (web/): npm packages from the lockfile, then the
+# Vite build into web/dist, which the API embeds when it is next compiled.
+.PHONY: web test-web
+web:
+	cd web && { [[ node_modules/.package-lock.json -nt package-lock.json ]] || npm ci --no-audit --no-fund; } && npm run build
+
+# Vitest unit tests and the headless-Chromium suite against its own dic dev.
+test-web: venv
+	scripts/web-test.sh

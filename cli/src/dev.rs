@@ -1,17 +1,24 @@
 //! `dic dev`: the local stack's host.
 
 use anyhow::Context;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::routing::post;
+use axum::{Json, Router};
 use clap::Args;
+use dic_api::auth::local_token;
 use dic_api::auth::Authenticator;
 use dic_api::serve::serve_loopback;
+use dic_api::web::WebConfig;
 use dic_api::AppState;
 use dic_aws::clients::Clients;
 use dic_aws::local::{provision, spawn_host, HostOptions, StackNames};
 use dic_aws::Deps;
+use serde::Deserialize;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
-use tracing::info;
+use tracing::{info, warn};
 
 /// The prefix of the local stack's resource names.
 pub const DEFAULT_PREFIX: &str = "dic-local";
@@ -51,10 +58,15 @@ pub async fn run(args: DevArgs) -> anyhow::Result<()> {
     )?;
     let requests = clients.requests.clone();
     let deps = Arc::new(Deps::new(clients, stack.resources.clone()));
-    let app = dic_api::router(AppState::new(
-        deps.clone(),
-        Authenticator::hs256(&args.jwt_secret),
-    ));
+    let web = WebConfig {
+        oidc: None,
+        dev_sign_in: true,
+    };
+    let app = dic_api::router_with_web(
+        AppState::new(deps.clone(), Authenticator::hs256(&args.jwt_secret)),
+        web,
+    )
+    .merge(dev_sign_in(args.jwt_secret.clone()));
     let (api_address, api) = serve_loopback(app, args.api_port).await.with_context(|| {
         format!(
             "serving the API on 127.0.0.1:{}: is the port taken?",
@@ -81,6 +93,13 @@ pub async fn run(args: DevArgs) -> anyhow::Result<()> {
     }
     std::fs::write(&args.ready_file, vars).context("writing the ready file")?;
     info!(bucket = %stack.resources.data_bucket, concurrency = args.concurrency, api = %format!("http://{api_address}"), "local stack serving");
+    if dic_api::web::is_built() {
+        info!(page = %format!("http://{api_address}/"), "the admins' workspace");
+    } else {
+        warn!(
+            "the admins' workspace is not built into this binary: `make web`, then build dic again"
+        );
+    }
 
     let mut ticker = tokio::time::interval(Duration::from_secs(5));
     let mut reported = 0;
@@ -103,6 +122,48 @@ pub async fn run(args: DevArgs) -> anyhow::Result<()> {
     let _ = std::fs::remove_file(&args.ready_file);
     info!(aws_requests = requests.get(), "local stack stopped");
     Ok(())
+}
+
+/// `POST /dev/sign-in`: the workspace's development sign-in, in `dic dev`
+/// only (the API on AWS has no such route). Anyone who can reach the local
+/// API on 127.0.0.1 picks a company and a role and gets a token signed with
+/// the local secret, as `dic token` prints one.
+fn dev_sign_in(secret: String) -> Router {
+    Router::new().route(
+        "/dev/sign-in",
+        post(move |Json(body): Json<DevSignIn>| async move {
+            let company = body.company_id.trim();
+            let user = body.user.as_deref().map(str::trim).unwrap_or("");
+            if company.is_empty() || user.is_empty() {
+                let body = serde_json::json!({"error": {"code": "invalid_request", "message": "give a company and a user name"}});
+                return (StatusCode::BAD_REQUEST, Json(body)).into_response();
+            }
+            match local_token(&secret, company, &body.role, user, DEV_TOKEN_HOURS) {
+                Ok(token) => Json(serde_json::json!({
+                    "token": token,
+                    "expires_in_seconds": DEV_TOKEN_HOURS * 3600,
+                }))
+                .into_response(),
+                Err(err) => {
+                    let body = serde_json::json!({"error": {"code": "internal", "message": err.to_string()}});
+                    (StatusCode::INTERNAL_SERVER_ERROR, Json(body)).into_response()
+                }
+            }
+        }),
+    )
+}
+
+/// How long a development sign-in lasts.
+const DEV_TOKEN_HOURS: u64 = 8;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DevSignIn {
+    company_id: String,
+    /// `SuperAdmin`, `Admin`, or any other role (which the API refuses).
+    role: String,
+    /// Who signs in: the token's subject, shown as "started by".
+    user: Option<String>,
 }
 
 async fn shutdown_signal() {

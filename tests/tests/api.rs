@@ -150,6 +150,32 @@ async fn every_documented_route_answers_and_unknown_ones_say_so() {
     }
 }
 
+/// The admins' workspace rides on the same router: the page and how to
+/// sign in need no token, and the API's paths stay the API's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_workspace_page_is_served_beside_the_api() {
+    let stack = TestStack::new().await;
+    let anonymous = stack.api().await.with_authorization(None);
+    let (status, page) = anonymous.get("/").await;
+    assert_eq!(status, StatusCode::OK);
+    let html = page.as_str().expect("an HTML page");
+    assert!(html.contains("Data Import Center"), "{html}");
+    let (status, config) = anonymous.get("/config.json").await;
+    assert_eq!(status, StatusCode::OK, "{config}");
+    assert_eq!(
+        config["dev_sign_in"], false,
+        "only `dic dev` signs in locally"
+    );
+    // A page path of the API answers JSON, never the page.
+    let (status, answer) = anonymous.get("/imports").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(code(&answer), "unauthorized", "{answer}");
+    let (status, answer) = anonymous
+        .send(reqwest::Method::POST, "/dev/sign-in", Some(&json!({})))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{answer}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_credentials_are_401_and_other_roles_403() {
     let stack = TestStack::new().await;

@@ -3,7 +3,9 @@
 //!
 //! Every route but `/openapi.json` needs a verified caller ([`auth::Caller`]),
 //! and every id is looked up under the caller's company only, so another
-//! company's ids answer 404.
+//! company's ids answer 404. The same router serves the admins' workspace
+//! ([`web`]) at `/`, without a token: the page signs in and then calls the
+//! API with `Authorization: Bearer`.
 
 pub mod auth;
 mod cursor;
@@ -12,9 +14,11 @@ mod extract;
 mod routes;
 pub mod serve;
 pub mod types;
+pub mod web;
 
 use auth::Authenticator;
-use axum::http::Method;
+use axum::http::{Method, Uri};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post, put, MethodRouter};
 use axum::Router;
 use dic_aws::Deps;
@@ -86,15 +90,31 @@ pub fn routes() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
     ]
 }
 
+/// The API and the workspace, the workspace configured from the
+/// environment ([`web::WebConfig::from_env`]).
 pub fn router(state: AppState) -> Router {
+    router_with_web(state, web::WebConfig::from_env())
+}
+
+/// The API and the workspace with its sign-in configuration.
+pub fn router_with_web(state: AppState, web: web::WebConfig) -> Router {
     routes()
         .into_iter()
         .fold(Router::new(), |router, (_, path, method_router)| {
             router.route(path, method_router)
         })
-        .fallback(routes::no_route)
+        .merge(web::router(web))
+        .fallback(page_or_no_route)
         .method_not_allowed_fallback(routes::no_route)
         .with_state(state)
+}
+
+/// The workspace's files for the paths that are no API route.
+async fn page_or_no_route(method: Method, uri: Uri) -> Response {
+    match web::page(&method, &uri) {
+        Some(page) => page,
+        None => routes::no_route(method, uri).await.into_response(),
+    }
 }
 
 #[cfg(test)]
