@@ -34,6 +34,39 @@ pub fn sample(name: &str) -> Vec<u8> {
     std::fs::read(&path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()))
 }
 
+/// A sample event of `events/` with the demo company and import replaced
+/// by a test's own, so tests stay apart.
+pub fn fixture(name: &str, company: &str, import_id: &str) -> String {
+    String::from_utf8(sample(name))
+        .expect("events are UTF-8")
+        .replace("company-demo", company)
+        .replace("imp-demo", import_id)
+}
+
+/// `events/apigw-v2-jwt.json`, the v2 request behind the JWT authorizer, as
+/// `method path` with a JSON `body`, from a verified admin of `company`.
+pub fn api_v2_request(
+    company: &str,
+    method: &str,
+    path: &str,
+    body: Option<serde_json::Value>,
+) -> serde_json::Value {
+    let mut event: serde_json::Value =
+        serde_json::from_str(&fixture("apigw-v2-jwt.json", company, "")).expect("JSON");
+    event["rawPath"] = path.into();
+    event["rawQueryString"] = "".into();
+    if let Some(event) = event.as_object_mut() {
+        event.remove("queryStringParameters");
+    }
+    event["requestContext"]["http"]["method"] = method.into();
+    event["requestContext"]["http"]["path"] = path.into();
+    if let Some(body) = body {
+        event["body"] = body.to_string().into();
+        event["headers"]["content-type"] = "application/json".into();
+    }
+    event
+}
+
 /// The mapping the suggestions give, as an admin accepting them would.
 pub fn suggested(entity: Entity, bytes: &[u8]) -> Mapping {
     let (analysis, _) = analyze(entity, bytes).expect("sample file reads");
@@ -101,6 +134,30 @@ impl TestStack {
             .expect("create import"));
         self.put_object(&key, bytes).await;
         import_id
+    }
+
+    /// An import of one chunk in progress, as the splitter leaves it, for
+    /// the chunk queue's sample batch (`events/sqs-chunk.json`, lines 2–4 of
+    /// `employees.csv`).
+    pub async fn started_for_sample_chunk(&self) -> String {
+        let id = format!("imp-{}", uuid::Uuid::new_v4().simple());
+        let import = ImportRecord::new(
+            &self.company,
+            &id,
+            Entity::Employees,
+            ImportSource::Upload,
+            "employees.csv",
+            "uploads/x/employees.csv",
+            &now(),
+        );
+        assert!(self.deps.imports.create(&import).await.expect("create"));
+        let (analysis, _) = analyze(Entity::Employees, &sample("employees.csv")).expect("reads");
+        self.deps
+            .imports
+            .start(&self.company, &id, 3, 1, &analysis)
+            .await
+            .expect("start");
+        id
     }
 
     pub async fn put_object(&self, key: &str, bytes: Vec<u8>) {

@@ -6,26 +6,16 @@
 use aws_lambda_events::event::sqs::SqsEvent;
 use dic_aws::dead_letter::count_dead_chunks;
 use dic_aws::export::{export_failed_rows, ExportRequest};
-use dic_aws::model::{now, ImportRecord, ImportSource, ImportStatus};
+use dic_aws::model::{ImportRecord, ImportStatus};
 use dic_aws::process::process_chunk_batch;
 use dic_aws::split::split_messages;
-use dic_core::prepare::analyze;
 use dic_core::Entity;
-use dic_e2e::{batch, sample, suggested, TestStack};
+use dic_e2e::{api_v2_request, batch, fixture, sample, suggested, TestStack};
 use lambda_http::request::LambdaRequest;
 use lambda_http::Adapter;
 use lambda_runtime::{Context, LambdaEvent};
 use serde_json::{json, Value};
 use tower::Service;
-
-/// A sample event with the demo company and import replaced by this test's,
-/// so tests stay apart.
-fn fixture(name: &str, company: &str, import_id: &str) -> String {
-    String::from_utf8(sample(name))
-        .expect("events are UTF-8")
-        .replace("company-demo", company)
-        .replace("imp-demo", import_id)
-}
 
 fn sqs_event(json: &str) -> SqsEvent {
     serde_json::from_str(json).expect("an SQS event as Lambda delivers it")
@@ -46,24 +36,6 @@ async fn invoke_api(router: axum::Router, event: &Value) -> (u16, Value) {
     (status, serde_json::from_str(body).unwrap_or(Value::Null))
 }
 
-fn api_request(company: &str, method: &str, path: &str, body: Option<Value>) -> Value {
-    let mut event: Value =
-        serde_json::from_str(&fixture("apigw-v2-jwt.json", company, "")).unwrap();
-    event["rawPath"] = path.into();
-    event["rawQueryString"] = "".into();
-    event
-        .as_object_mut()
-        .unwrap()
-        .remove("queryStringParameters");
-    event["requestContext"]["http"]["method"] = method.into();
-    event["requestContext"]["http"]["path"] = path.into();
-    if let Some(body) = body {
-        event["body"] = body.to_string().into();
-        event["headers"]["content-type"] = "application/json".into();
-    }
-    event
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_api_answers_a_v2_request_with_jwt_claims_as_text() {
     let stack = TestStack::new().await;
@@ -71,7 +43,7 @@ async fn the_api_answers_a_v2_request_with_jwt_claims_as_text() {
         stack.deps.clone(),
         dic_api::auth::Authenticator::api_gateway(dic_api::auth::ClaimNames::default()),
     ));
-    let create = api_request(
+    let create = api_v2_request(
         &stack.company,
         "POST",
         "/imports",
@@ -83,7 +55,7 @@ async fn the_api_answers_a_v2_request_with_jwt_claims_as_text() {
 
     let (status, import) = invoke_api(
         router.clone(),
-        &api_request(&stack.company, "GET", &format!("/imports/{id}"), None),
+        &api_v2_request(&stack.company, "GET", &format!("/imports/{id}"), None),
     )
     .await;
     assert_eq!(status, 200, "{import}");
@@ -93,14 +65,14 @@ async fn the_api_answers_a_v2_request_with_jwt_claims_as_text() {
     // Another company's verified admin does not see it.
     let (status, _) = invoke_api(
         router.clone(),
-        &api_request("company-other", "GET", &format!("/imports/{id}"), None),
+        &api_v2_request("company-other", "GET", &format!("/imports/{id}"), None),
     )
     .await;
     assert_eq!(status, 404);
 
     // The same request reaching the function without the authorizer's
     // context is refused, whatever its Authorization header says.
-    let mut unverified = api_request(&stack.company, "GET", "/imports", None);
+    let mut unverified = api_v2_request(&stack.company, "GET", "/imports", None);
     unverified["requestContext"]
         .as_object_mut()
         .unwrap()
@@ -158,34 +130,10 @@ async fn an_s3_test_event_is_acknowledged_and_ignored() {
     assert!(imports.is_empty());
 }
 
-/// An import of one chunk in progress, as the splitter leaves it, for the
-/// chunk queue's sample batch (lines 2–4 of `employees.csv`).
-async fn started_for_sample_chunk(stack: &TestStack) -> String {
-    let id = format!("imp-{}", uuid::Uuid::new_v4().simple());
-    let import = ImportRecord::new(
-        &stack.company,
-        &id,
-        Entity::Employees,
-        ImportSource::Upload,
-        "employees.csv",
-        "uploads/x/employees.csv",
-        &now(),
-    );
-    assert!(stack.deps.imports.create(&import).await.unwrap());
-    let (analysis, _) = analyze(Entity::Employees, &sample("employees.csv")).unwrap();
-    stack
-        .deps
-        .imports
-        .start(&stack.company, &id, 3, 1, &analysis)
-        .await
-        .unwrap();
-    id
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_chunk_batch_is_processed_once_however_often_it_comes() {
     let stack = TestStack::new().await;
-    let id = started_for_sample_chunk(&stack).await;
+    let id = stack.started_for_sample_chunk().await;
     for _ in 0..2 {
         let event = sqs_event(&fixture("sqs-chunk.json", &stack.company, &id));
         let response = process_chunk_batch(event, &stack.deps).await;
@@ -204,7 +152,7 @@ async fn the_chunk_batch_is_processed_once_however_often_it_comes() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_dead_lettered_chunk_batch_counts_its_rows_as_failed() {
     let stack = TestStack::new().await;
-    let id = started_for_sample_chunk(&stack).await;
+    let id = stack.started_for_sample_chunk().await;
     let event = sqs_event(&fixture("sqs-chunk.json", &stack.company, &id));
     let response = count_dead_chunks(event, &stack.deps).await;
     assert!(response.batch_item_failures.is_empty());

@@ -10,8 +10,7 @@
 //! Lambda gives a function: building them from here would compile the SDK
 //! again with another feature set.
 
-use dic_aws::model::{now, ImportRecord, ImportSource, ImportStatus};
-use dic_core::prepare::analyze;
+use dic_aws::model::ImportStatus;
 use dic_core::Entity;
 use dic_e2e::{sample, suggested, TestStack};
 use serde_json::{json, Value};
@@ -178,29 +177,7 @@ impl Lambda {
 }
 
 fn fixture(name: &str, company: &str, import_id: &str) -> Value {
-    let text = String::from_utf8(sample(name))
-        .unwrap()
-        .replace("company-demo", company)
-        .replace("imp-demo", import_id);
-    serde_json::from_str(&text).expect("a JSON event")
-}
-
-/// The v2 API request of `events/`, as `method path` with `body`.
-fn api_event(company: &str, method: &str, path: &str, body: Option<Value>) -> Value {
-    let mut event = fixture("apigw-v2-jwt.json", company, "");
-    event["rawPath"] = path.into();
-    event["rawQueryString"] = "".into();
-    event
-        .as_object_mut()
-        .unwrap()
-        .remove("queryStringParameters");
-    event["requestContext"]["http"]["method"] = method.into();
-    event["requestContext"]["http"]["path"] = path.into();
-    if let Some(body) = body {
-        event["body"] = body.to_string().into();
-        event["headers"]["content-type"] = "application/json".into();
-    }
-    event
+    serde_json::from_str(&dic_e2e::fixture(name, company, import_id)).expect("a JSON event")
 }
 
 fn api_answer(response: &Value) -> (u64, Value) {
@@ -215,7 +192,7 @@ async fn the_function_binaries_handle_the_sample_events() {
     let watch = Lambda::start(&stack);
 
     // api: an HTTP API v2 request with the JWT authorizer's claims.
-    let create = api_event(
+    let create = dic_e2e::api_v2_request(
         &stack.company,
         "POST",
         "/imports",
@@ -224,7 +201,7 @@ async fn the_function_binaries_handle_the_sample_events() {
     let (status, created) = api_answer(&watch.invoke("api", &create).await);
     assert_eq!(status, 201, "{created}");
     let created_id = created["import_id"].as_str().expect("import_id");
-    let get = api_event(
+    let get = dic_e2e::api_v2_request(
         &stack.company,
         "GET",
         &format!("/imports/{created_id}"),
@@ -291,24 +268,7 @@ async fn the_function_binaries_handle_the_sample_events() {
 
     // dead-letter: the chunk queue's sample batch, dead-lettered, for an
     // import of that one chunk.
-    let dead_id = format!("imp-{}", uuid::Uuid::new_v4().simple());
-    let record = ImportRecord::new(
-        &stack.company,
-        &dead_id,
-        Entity::Employees,
-        ImportSource::Upload,
-        "employees.csv",
-        "uploads/x/employees.csv",
-        &now(),
-    );
-    assert!(stack.deps.imports.create(&record).await.unwrap());
-    let (analysis, _) = analyze(Entity::Employees, &sample("employees.csv")).unwrap();
-    stack
-        .deps
-        .imports
-        .start(&stack.company, &dead_id, 3, 1, &analysis)
-        .await
-        .unwrap();
+    let dead_id = stack.started_for_sample_chunk().await;
     let answer = watch
         .invoke(
             "dead-letter",
