@@ -28,6 +28,8 @@ help:
 	@echo "make bench    benchmark the engine pipeline"
 	@echo "make test-arm64  the engine's unit tests built for arm64, run under qemu"
 	@echo "make build    sam build: cross-compile every function for arm64 (slow)"
+	@echo "make web      build the admins' workspace (web/dist, embedded by the API)"
+	@echo "make test-web the workspace's unit tests and browser suite"
 
 # Python tools pinned in requirements-dev.txt; reinstalled when it changes.
 venv: $(VENV_STAMP)
@@ -51,10 +53,11 @@ down:
 
 # The ready file holds the local stack's API address (DIC_API_URL=…). `dic
 # import` exits 2 when some rows failed, as the sample file's rows do.
-demo: up
+demo: web up
 	source scripts/env.sh && set -a && source .local/dev.ready && set +a && \
-	cargo run --release -q -p dic -- import events/employees.csv \
-		--entity employees --auto-map --failed-rows failed-rows.xlsx || [[ $$? -eq 2 ]]
+	{ cargo run --release -q -p dic -- import events/employees.csv \
+		--entity employees --auto-map --failed-rows failed-rows.xlsx || [[ $$? -eq 2 ]]; } && \
+	echo && echo "The admins' workspace: $$DIC_API_URL/ (development sign-in: company demo, role Admin)"
 	@echo
 	@echo "The local stack is still running; 'make down' stops it. Try:"
 	@echo "  cargo run --release -q -p dic -- imports"

@@ -12,6 +12,11 @@ source scripts/env.sh
 
 step() { printf '\n==> %s\n' "$*"; }
 
+# The admins' workspace first, so every cargo build below embeds the same
+# page (shared/api/build.rs) and nothing is compiled twice.
+step "web: npm ci and build (make web)"
+make -s web
+
 step "cargo fmt --check"
 cargo fmt --all -- --check
 
@@ -45,3 +50,6 @@ cargo nextest run --workspace
 
 step "doctests"
 cargo test --doc --workspace
+
+step "the admins' workspace: unit tests and the browser suite"
+scripts/web-test.sh
