@@ -3,11 +3,12 @@
 On the local stack moto serves S3 and SQS only; DynamoDB Local serves
 DynamoDB. moto's SQS is not safe under concurrent requests: DeleteMessage
 rebuilds a queue's message list and assigns it back, so a message that
-SendMessage appends in between is lost, and two ReceiveMessage calls can hand
-out the same message. Run against plain `moto_server`, scripts/sqs_race.py
-loses messages (see the README's local stack section). S3 shares SQS's lock
-because a new object's notification is an SQS send made inside the S3
-request.
+SendMessage appends in between can be lost and a message deleted in between
+comes back, and two ReceiveMessage calls can hand out the same message.
+Against plain `moto_server`, scripts/sqs_race.py saw messages delivered
+twice and a deleted message left in the queue (README, Local stack). S3
+shares SQS's lock because a new object's notification is an SQS send made
+inside the S3 request.
 
 So requests run one at a time per backend: S3 and SQS under one lock, and
 DynamoDB, should a client still send it here, under another (moto's

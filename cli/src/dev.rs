@@ -110,9 +110,10 @@ pub async fn run(args: DevArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Row processors per core. Measured on 2 cores with the 10 MB sample
-/// file (README, Benchmarks): more than this only lengthens the queues in
-/// the emulators.
+/// Row processors per core. The processors mostly wait on the emulators,
+/// so several per core keep both busy: on 2 cores, 8 processors of up to
+/// 10 chunks each gave the README's figures (other factors not yet
+/// measured).
 const PROCESSORS_PER_CORE: usize = 4;
 
 fn default_concurrency() -> usize {
