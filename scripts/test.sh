@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The checks `make test` runs: format, lints, the SAM template, then every
-# test against the emulator. Tests start their own in-process hosts, so only
-# the emulator runs here; it is stopped on exit, pass or fail, if this script
-# started it.
+# test against the emulators. Tests start their own in-process hosts, so only
+# the emulators run here; each is stopped on exit, pass or fail, if this
+# script started it.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -26,14 +26,31 @@ cargo clippy --workspace --all-targets -- -D warnings
 step "sam validate --lint"
 .venv/bin/sam validate --lint --template-file infra/template.yaml
 
-step "emulator on $AWS_ENDPOINT_URL"
-if scripts/moto.sh status >/dev/null 2>&1; then
-    echo "using the emulator already answering on $AWS_ENDPOINT_URL"
-else
-    trap 'scripts/moto.sh stop' EXIT
-    trap 'exit 130' INT
-    trap 'exit 143' TERM
-    scripts/moto.sh start
+# The emulators: moto (S3, SQS) and DynamoDB Local. Each one this script
+# starts is stopped on exit, whether the tests pass or fail.
+started=()
+stop_started() {
+    local script
+    for script in "${started[@]}"; do
+        "$script" stop || true
+    done
+}
+trap stop_started EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+emulator() {
+    local script=$1 url=$2
+    step "$(basename "$script" .sh) on $url"
+    if "$script" status >/dev/null 2>&1; then
+        echo "using the emulator already answering on $url"
+    else
+        started+=("$script")
+        "$script" start
+    fi
+}
+emulator scripts/moto.sh "$AWS_ENDPOINT_URL"
+if [[ -n ${AWS_ENDPOINT_URL_DYNAMODB:-} ]]; then
+    emulator scripts/dynamodb-local.sh "$AWS_ENDPOINT_URL_DYNAMODB"
 fi
 
 # The functions' binaries, for the suite that runs them under a Lambda

@@ -73,15 +73,40 @@ pub fn suggested(entity: Entity, bytes: &[u8]) -> Mapping {
     suggested_mapping(&analysis.suggestions, 0.5)
 }
 
+/// Refuses to run unless every AWS endpoint is on this machine: the
+/// general `AWS_ENDPOINT_URL` and each per-service one that is set, such as
+/// `AWS_ENDPOINT_URL_DYNAMODB` (DynamoDB Local on the local stack).
+fn assert_local_endpoints() {
+    let endpoint = std::env::var("AWS_ENDPOINT_URL").unwrap_or_default();
+    assert!(
+        is_loopback(&endpoint),
+        "AWS_ENDPOINT_URL must point at the local emulator (got {endpoint:?}): run the tests with `make test`"
+    );
+    for (name, value) in std::env::vars() {
+        if name.starts_with("AWS_ENDPOINT_URL_") {
+            assert!(
+                is_loopback(&value),
+                "{name} must point at a local emulator (got {value:?}): run the tests with `make test`"
+            );
+        }
+    }
+}
+
+/// `http://127.0.0.1…` or `http://localhost…`, and nothing after the host
+/// but a port or a path (`http://127.0.0.1.example.com` is not local).
+fn is_loopback(endpoint: &str) -> bool {
+    ["http://127.0.0.1", "http://localhost"].iter().any(|host| {
+        endpoint
+            .strip_prefix(host)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with(':') || rest.starts_with('/'))
+    })
+}
+
 impl TestStack {
     /// A fresh stack on the emulator. Refuses anything but a loopback
     /// endpoint, so a test can never touch a real AWS account.
     pub async fn new() -> TestStack {
-        let endpoint = std::env::var("AWS_ENDPOINT_URL").unwrap_or_default();
-        assert!(
-            endpoint.starts_with("http://127.0.0.1") || endpoint.starts_with("http://localhost"),
-            "AWS_ENDPOINT_URL must point at the local emulator (got {endpoint:?}): run the tests with `make test`"
-        );
+        assert_local_endpoints();
         let id = uuid::Uuid::new_v4().simple().to_string();
         let clients = Clients::from_env().await;
         // A short visibility timeout: a failed chunk comes back in seconds.
@@ -511,5 +536,19 @@ impl TestApi {
             );
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_loopback;
+
+    #[test]
+    fn only_loopback_endpoints_pass() {
+        assert!(is_loopback("http://127.0.0.1:4566"));
+        assert!(is_loopback("http://localhost:8000/"));
+        assert!(!is_loopback("http://127.0.0.1.example.com"));
+        assert!(!is_loopback("https://dynamodb.us-east-1.amazonaws.com"));
+        assert!(!is_loopback(""));
     }
 }

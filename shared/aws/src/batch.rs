@@ -1,47 +1,70 @@
 //! Batch writes with DynamoDB's limits (25 items a request) and its
 //! unprocessed items retried with backoff, so nothing is silently dropped.
+//! A call's batches go out concurrently, a few at a time: the items of one
+//! call are distinct, so their order does not matter.
 
 use crate::error::{aws, StoreError};
 use aws_sdk_dynamodb::types::WriteRequest;
 use aws_sdk_dynamodb::Client;
+use futures::stream::{self, StreamExt, TryStreamExt};
 use std::collections::HashMap;
 use std::time::Duration;
 
 const BATCH_WRITE_MAX: usize = 25;
 const ATTEMPTS: u32 = 8;
+/// Batches of one call in flight at once.
+pub(crate) const CONCURRENT_BATCHES: usize = 4;
 
 pub(crate) async fn write_all(
     client: &Client,
     table: &str,
     requests: Vec<WriteRequest>,
 ) -> Result<(), StoreError> {
-    let mut pending = requests;
-    while !pending.is_empty() {
-        let rest = pending.split_off(pending.len().min(BATCH_WRITE_MAX));
-        let mut batch = pending;
-        pending = rest;
-        for attempt in 0.. {
-            let out = client
-                .batch_write_item()
-                .set_request_items(Some(HashMap::from([(table.to_string(), batch)])))
-                .send()
-                .await
-                .map_err(aws("BatchWriteItem"))?;
-            batch = out
-                .unprocessed_items
-                .and_then(|mut left| left.remove(table))
-                .unwrap_or_default();
-            if batch.is_empty() {
-                break;
-            }
-            if attempt + 1 == ATTEMPTS {
-                return Err(StoreError::Incomplete(format!(
-                    "{} items stayed unprocessed after {ATTEMPTS} attempts",
-                    batch.len()
-                )));
-            }
-            tokio::time::sleep(Duration::from_millis(25 << attempt)).await;
+    let mut batches = Vec::with_capacity(requests.len().div_ceil(BATCH_WRITE_MAX));
+    let mut requests = requests.into_iter().peekable();
+    while requests.peek().is_some() {
+        batches.push(requests.by_ref().take(BATCH_WRITE_MAX).collect::<Vec<_>>());
+    }
+    // The futures are made before the stream: a closure inside it would
+    // not be Send for every lifetime, as a spawned task needs.
+    let writes: Vec<_> = batches
+        .into_iter()
+        .map(|batch| write_batch(client, table, batch))
+        .collect();
+    stream::iter(writes)
+        .buffer_unordered(CONCURRENT_BATCHES)
+        .try_collect::<()>()
+        .await
+}
+
+/// One BatchWriteItem, with its unprocessed items sent again until none
+/// are left.
+async fn write_batch(
+    client: &Client,
+    table: &str,
+    mut batch: Vec<WriteRequest>,
+) -> Result<(), StoreError> {
+    for attempt in 0.. {
+        let out = client
+            .batch_write_item()
+            .set_request_items(Some(HashMap::from([(table.to_string(), batch)])))
+            .send()
+            .await
+            .map_err(aws("BatchWriteItem"))?;
+        batch = out
+            .unprocessed_items
+            .and_then(|mut left| left.remove(table))
+            .unwrap_or_default();
+        if batch.is_empty() {
+            break;
         }
+        if attempt + 1 == ATTEMPTS {
+            return Err(StoreError::Incomplete(format!(
+                "{} items stayed unprocessed after {ATTEMPTS} attempts",
+                batch.len()
+            )));
+        }
+        tokio::time::sleep(Duration::from_millis(25 << attempt)).await;
     }
     Ok(())
 }

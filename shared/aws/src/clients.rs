@@ -1,6 +1,9 @@
 //! The SDK clients, built once per process from the standard environment
 //! (`AWS_ENDPOINT_URL`, `AWS_REGION`, credentials): the same code talks to
-//! AWS, LocalStack or moto.
+//! AWS, LocalStack, or moto and DynamoDB Local. `aws_config` also reads the
+//! per-service endpoints, so the local stack sends DynamoDB's requests to
+//! `AWS_ENDPOINT_URL_DYNAMODB` (DynamoDB Local) and S3's and SQS's to
+//! `AWS_ENDPOINT_URL` (moto).
 
 use aws_config::BehaviorVersion;
 use aws_credential_types::provider::error::CredentialsError;
@@ -11,10 +14,11 @@ use aws_credential_types::provider::{
 use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::interceptors::context::BeforeTransmitInterceptorContextRef;
 use aws_smithy_runtime_api::client::interceptors::Intercept;
+use aws_smithy_runtime_api::client::orchestrator::Metadata;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::ConfigBag;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
 
 #[derive(Clone, Debug)]
 pub struct Clients {
@@ -97,13 +101,25 @@ impl ProvideCredentials for NoCredentials {
     }
 }
 
-/// Counts requests on the wire, to state what an import costs.
+/// Counts requests on the wire, by service and call, to state what an
+/// import costs.
 #[derive(Clone, Debug, Default)]
-pub struct RequestCounter(Arc<AtomicU64>);
+pub struct RequestCounter(Arc<Mutex<BTreeMap<(String, String), u64>>>);
 
 impl RequestCounter {
+    /// Every request so far.
     pub fn get(&self) -> u64 {
-        self.0.load(Ordering::Relaxed)
+        self.by_call().iter().map(|(_, n)| n).sum()
+    }
+
+    /// Requests so far by (service, call), e.g. `(("DynamoDB",
+    /// "BatchWriteItem"), 812)`, in name order.
+    pub fn by_call(&self) -> Vec<((String, String), u64)> {
+        let counts = self
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        counts.iter().map(|(k, n)| (k.clone(), *n)).collect()
     }
 }
 
@@ -116,9 +132,47 @@ impl Intercept for RequestCounter {
         &self,
         _context: &BeforeTransmitInterceptorContextRef<'_>,
         _components: &RuntimeComponents,
-        _cfg: &mut ConfigBag,
+        cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
-        self.0.fetch_add(1, Ordering::Relaxed);
+        let (service, call) = cfg
+            .load::<Metadata>()
+            .map(|m| (m.service(), m.name()))
+            .unwrap_or(("unknown", "unknown"));
+        let mut counts = self
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        match counts.get_mut(&(service.to_string(), call.to_string())) {
+            Some(n) => *n += 1,
+            None => {
+                counts.insert((service.to_string(), call.to_string()), 1);
+            }
+        }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_counter_sums_its_calls() {
+        let counter = RequestCounter::default();
+        counter
+            .0
+            .lock()
+            .unwrap()
+            .insert(("SQS".into(), "ReceiveMessage".into()), 2);
+        counter
+            .0
+            .lock()
+            .unwrap()
+            .insert(("DynamoDB".into(), "BatchWriteItem".into()), 3);
+        assert_eq!(counter.get(), 5);
+        assert_eq!(
+            counter.by_call()[0],
+            (("DynamoDB".to_string(), "BatchWriteItem".to_string()), 3)
+        );
     }
 }

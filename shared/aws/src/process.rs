@@ -167,12 +167,14 @@ pub async fn apply_chunk(chunk: &ChunkMessage, deps: &Deps) -> Result<Tally, Sto
         }
     }
     tally.failed = failed.len() as u64;
-    deps.records
-        .put_many(&chunk.company_id, plan.entity, writes.into_iter().collect())
-        .await?;
     failed.sort_by_key(|f| f.row);
-    deps.imports
-        .write_row_logs(&chunk.company_id, &chunk.import_id, &failed, &log)
-        .await?;
+    // Records and row logs are different items: written at the same time,
+    // both before the chunk is counted.
+    futures::try_join!(
+        deps.records
+            .put_many(&chunk.company_id, plan.entity, writes.into_iter().collect()),
+        deps.imports
+            .write_row_logs(&chunk.company_id, &chunk.import_id, &failed, &log),
+    )?;
     Ok(tally)
 }

@@ -7,6 +7,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, PutRequest, Wri
 use aws_sdk_dynamodb::Client;
 use dic_core::upsert::StoredRecord;
 use dic_core::Entity;
+use futures::stream::{self, StreamExt};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::time::Duration;
@@ -38,6 +39,7 @@ impl RecordStore {
     }
 
     /// The stored records among `keys`, by key; absent keys are left out.
+    /// Batches of 100 keys are read concurrently, a few at a time.
     pub async fn get_many(
         &self,
         company_id: &str,
@@ -45,48 +47,67 @@ impl RecordStore {
         keys: &[&str],
     ) -> Result<HashMap<String, StoredRecord>, StoreError> {
         let mut found = HashMap::with_capacity(keys.len());
-        for batch in keys.chunks(BATCH_GET_MAX) {
-            let mut request = KeysAndAttributes::builder().consistent_read(true);
-            for key in batch {
-                request = request.keys(HashMap::from([
-                    (
-                        "pk".to_string(),
-                        AttributeValue::S(record_pk(company_id, entity, key)),
-                    ),
-                    ("sk".to_string(), AttributeValue::S(SK.to_string())),
-                ]));
+        // Futures made before the stream, as in `batch::write_all`.
+        let reads: Vec<_> = keys
+            .chunks(BATCH_GET_MAX)
+            .map(|batch| self.get_batch(company_id, entity, batch))
+            .collect();
+        let mut batches = stream::iter(reads).buffer_unordered(crate::batch::CONCURRENT_BATCHES);
+        while let Some(records) = batches.next().await {
+            found.extend(records?);
+        }
+        Ok(found)
+    }
+
+    /// One BatchGetItem of at most 100 keys, with its unprocessed keys read
+    /// again until none are left.
+    async fn get_batch(
+        &self,
+        company_id: &str,
+        entity: Entity,
+        batch: &[&str],
+    ) -> Result<Vec<(String, StoredRecord)>, StoreError> {
+        let mut found = Vec::with_capacity(batch.len());
+        let mut request = KeysAndAttributes::builder().consistent_read(true);
+        for key in batch {
+            request = request.keys(HashMap::from([
+                (
+                    "pk".to_string(),
+                    AttributeValue::S(record_pk(company_id, entity, key)),
+                ),
+                ("sk".to_string(), AttributeValue::S(SK.to_string())),
+            ]));
+        }
+        let mut pending = Some(request.build().map_err(aws("KeysAndAttributes"))?);
+        let mut attempt = 0u32;
+        while let Some(request) = pending.take() {
+            let out = self
+                .client
+                .batch_get_item()
+                .request_items(&self.table, request)
+                .send()
+                .await
+                .map_err(aws("BatchGetItem records"))?;
+            for item in out
+                .responses
+                .and_then(|mut r| r.remove(&self.table))
+                .unwrap_or_default()
+            {
+                let item: RecordItem = serde_dynamo::from_item(item)?;
+                found.push((item.key, item.record));
             }
-            let mut pending = Some(request.build().map_err(aws("KeysAndAttributes"))?);
-            let mut attempt = 0u32;
-            while let Some(request) = pending.take() {
-                let out = self
-                    .client
-                    .batch_get_item()
-                    .request_items(&self.table, request)
-                    .send()
-                    .await
-                    .map_err(aws("BatchGetItem records"))?;
-                for item in out
-                    .responses
-                    .and_then(|mut r| r.remove(&self.table))
-                    .unwrap_or_default()
-                {
-                    let item: RecordItem = serde_dynamo::from_item(item)?;
-                    found.insert(item.key, item.record);
+            pending = out
+                .unprocessed_keys
+                .and_then(|mut left| left.remove(&self.table))
+                .filter(|left| !left.keys.is_empty());
+            if pending.is_some() {
+                attempt += 1;
+                if attempt > 8 {
+                    return Err(StoreError::Incomplete(
+                        "records stayed unread after 8 attempts".into(),
+                    ));
                 }
-                pending = out
-                    .unprocessed_keys
-                    .and_then(|mut left| left.remove(&self.table))
-                    .filter(|left| !left.keys.is_empty());
-                if pending.is_some() {
-                    attempt += 1;
-                    if attempt > 8 {
-                        return Err(StoreError::Incomplete(
-                            "records stayed unread after 8 attempts".into(),
-                        ));
-                    }
-                    tokio::time::sleep(Duration::from_millis(25 << attempt)).await;
-                }
+                tokio::time::sleep(Duration::from_millis(25 << attempt)).await;
             }
         }
         Ok(found)

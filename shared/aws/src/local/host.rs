@@ -9,7 +9,8 @@ use crate::deps::Deps;
 use crate::process::process_chunk_batch;
 use crate::split::split_messages;
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
-use aws_sdk_sqs::types::{Message, MessageSystemAttributeName};
+use aws_sdk_sqs::types::{DeleteMessageBatchRequestEntry, Message, MessageSystemAttributeName};
+use aws_smithy_types::error::display::DisplayErrorContext;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
@@ -121,7 +122,7 @@ async fn poll<F, Fut>(
         let messages = match received {
             Ok(out) => out.messages.unwrap_or_default(),
             Err(err) => {
-                warn!(err = %aws_smithy_types::error::display::DisplayErrorContext(&err), "receive failed");
+                warn!(err = %DisplayErrorContext(&err), "receive failed");
                 tokio::time::sleep(Duration::from_secs(1)).await;
                 continue;
             }
@@ -138,32 +139,60 @@ async fn poll<F, Fut>(
             .iter()
             .map(|f| f.item_identifier.as_str())
             .collect();
-        for message in &messages {
-            let Some(handle) = message.receipt_handle() else {
-                continue;
-            };
-            let result = if failed.contains(&message.message_id().unwrap_or("")) {
-                // Visible again soon, as after a short visibility timeout.
-                sqs.change_message_visibility()
-                    .queue_url(&queue_url)
-                    .receipt_handle(handle)
-                    .visibility_timeout(retry_delay(message))
-                    .send()
-                    .await
-                    .map(|_| ())
-                    .map_err(|e| e.to_string())
-            } else {
-                sqs.delete_message()
-                    .queue_url(&queue_url)
-                    .receipt_handle(handle)
-                    .send()
-                    .await
-                    .map(|_| ())
-                    .map_err(|e| e.to_string())
-            };
+        settle(sqs, &queue_url, &messages, &failed).await;
+    }
+}
+
+/// Deletes the handled messages, in one request as Lambda's event source
+/// mapping does, and makes the failed ones visible again soon, as after a
+/// short visibility timeout.
+async fn settle(sqs: &aws_sdk_sqs::Client, queue_url: &str, messages: &[Message], failed: &[&str]) {
+    let mut handled = Vec::with_capacity(messages.len());
+    for (i, message) in messages.iter().enumerate() {
+        let Some(handle) = message.receipt_handle() else {
+            continue;
+        };
+        if failed.contains(&message.message_id().unwrap_or("")) {
+            let result = sqs
+                .change_message_visibility()
+                .queue_url(queue_url)
+                .receipt_handle(handle)
+                .visibility_timeout(retry_delay(message))
+                .send()
+                .await;
             if let Err(err) = result {
-                warn!(%err, "could not settle a message");
+                warn!(err = %DisplayErrorContext(&err), "could not make a failed message visible again");
             }
+        } else {
+            match DeleteMessageBatchRequestEntry::builder()
+                .id(i.to_string())
+                .receipt_handle(handle)
+                .build()
+            {
+                Ok(entry) => handled.push(entry),
+                Err(err) => warn!(%err, "could not delete a message"),
+            }
+        }
+    }
+    if handled.is_empty() {
+        return;
+    }
+    let result = sqs
+        .delete_message_batch()
+        .queue_url(queue_url)
+        .set_entries(Some(handled))
+        .send()
+        .await;
+    match result {
+        Ok(out) if !out.failed.is_empty() => {
+            warn!(
+                failed = out.failed.len(),
+                "could not delete some messages; they come back"
+            )
+        }
+        Ok(_) => {}
+        Err(err) => {
+            warn!(err = %DisplayErrorContext(&err), "could not delete messages; they come back")
         }
     }
 }
