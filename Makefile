@@ -104,8 +104,9 @@ bench:
 	cargo bench -p dic-core --bench pipeline
 
 # Slow: compiles every function in release mode for arm64 (minutes on the
-# first run). Output in .aws-sam/; deploy with `sam deploy --guided`.
-build: venv
+# first run). Output in .aws-sam/; deploy with `sam deploy --guided`. The
+# workspace is built first so that the api function embeds it.
+build: venv web
 	source scripts/env.sh && \
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" sam build
 
