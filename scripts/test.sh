@@ -28,30 +28,12 @@ step "sam validate --lint"
 
 # The emulators: moto (S3, SQS) and DynamoDB Local. Each one this script
 # starts is stopped on exit, whether the tests pass or fail.
-started=()
-stop_started() {
-    local script
-    for script in "${started[@]}"; do
-        "$script" stop || true
-    done
-}
-trap stop_started EXIT
+# shellcheck source=scripts/emulators.sh
+source scripts/emulators.sh
+trap stop_started_emulators EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
-emulator() {
-    local script=$1 url=$2
-    step "$(basename "$script" .sh) on $url"
-    if "$script" status >/dev/null 2>&1; then
-        echo "using the emulator already answering on $url"
-    else
-        started+=("$script")
-        "$script" start
-    fi
-}
-emulator scripts/moto.sh "$AWS_ENDPOINT_URL"
-if [[ -n ${AWS_ENDPOINT_URL_DYNAMODB:-} ]]; then
-    emulator scripts/dynamodb-local.sh "$AWS_ENDPOINT_URL_DYNAMODB"
-fi
+start_emulators
 
 # The functions' binaries, for the suite that runs them under a Lambda
 # runtime emulator; built with the tests so both share one feature set.

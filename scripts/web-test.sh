@@ -38,39 +38,24 @@ make -s web
 step "dic with the page embedded (cargo build --workspace --bins --tests)"
 cargo build --workspace --bins --tests
 
-started=()
 dev_pid=""
 ready_file=".local/web-test-$$.ready"
+# shellcheck source=scripts/emulators.sh
+source scripts/emulators.sh
 cleanup() {
     if [[ -n $dev_pid ]]; then
         kill -TERM "$dev_pid" 2>/dev/null || true
         wait "$dev_pid" 2>/dev/null || true
     fi
     rm -f "$ready_file"
-    local script
-    for script in "${started[@]}"; do
-        "$script" stop || true
-    done
+    stop_started_emulators
 }
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
 # The emulators make test started, or our own (stopped on exit).
-emulator() {
-    local script=$1 url=$2
-    step "$(basename "$script" .sh) on $url"
-    if "$script" status >/dev/null 2>&1; then
-        echo "using the emulator already answering on $url"
-    else
-        started+=("$script")
-        "$script" start
-    fi
-}
-emulator scripts/moto.sh "$AWS_ENDPOINT_URL"
-if [[ -n ${AWS_ENDPOINT_URL_DYNAMODB:-} ]]; then
-    emulator scripts/dynamodb-local.sh "$AWS_ENDPOINT_URL_DYNAMODB"
-fi
+start_emulators
 
 port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 mkdir -p .local
