@@ -1,7 +1,7 @@
 // Small pieces every screen shares: messages, status badges, progress, polling.
 
-import { Alert, Badge, Group, Progress, Text } from '@mantine/core';
-import { useEffect, useRef } from 'react';
+import { Alert, Badge, Button, Group, Progress, Text } from '@mantine/core';
+import { useEffect, useRef, useState } from 'react';
 import { describe } from './api';
 import type { Counts, Import, Status } from './types';
 import { STATUS_LABELS } from './types';
@@ -66,4 +66,50 @@ export function when(iso?: string): string {
   if (!iso) return '';
   const d = new Date(iso);
   return Number.isNaN(d.getTime()) ? iso : d.toLocaleString();
+}
+
+/** Cursor paging over an API list: the cursors of the pages before this
+ * one (to go back) and this page's cursor. */
+export function useCursorPaging() {
+  const [back, setBack] = useState<(string | undefined)[]>([]);
+  const [cursor, setCursor] = useState<string | undefined>(undefined);
+  return {
+    cursor,
+    hasPrevious: back.length > 0,
+    previous: () => {
+      setCursor(back[back.length - 1]);
+      setBack(back.slice(0, -1));
+    },
+    next: (nextCursor: string | undefined) => {
+      setBack([...back, cursor]);
+      setCursor(nextCursor);
+    },
+    /** Back to the first page, as when a filter changes. */
+    reset: () => {
+      setCursor(undefined);
+      setBack([]);
+    },
+  };
+}
+
+/** Previous and Next buttons for [`useCursorPaging`]. */
+export function CursorPager({
+  paging,
+  nextCursor,
+  noun,
+}: {
+  paging: ReturnType<typeof useCursorPaging>;
+  nextCursor: string | undefined;
+  noun: string;
+}) {
+  return (
+    <Group>
+      <Button variant="default" disabled={!paging.hasPrevious} onClick={paging.previous}>
+        Previous {noun}
+      </Button>
+      <Button variant="default" disabled={!nextCursor} onClick={() => paging.next(nextCursor)}>
+        Next {noun}
+      </Button>
+    </Group>
+  );
 }

@@ -1,7 +1,7 @@
 import { Anchor, Button, Group, Loader, Select, Stack, Table, Text, Title } from '@mantine/core';
 import { useCallback, useEffect, useState } from 'react';
 import { api, query } from '../api';
-import { ErrorMessage, ImportProgress, StatusBadge, usePolling, when } from '../common';
+import { CursorPager, ErrorMessage, ImportProgress, StatusBadge, useCursorPaging, usePolling, when } from '../common';
 import { href } from '../route';
 import type { ImportPage, Status } from '../types';
 import { STATUS_LABELS } from '../types';
@@ -10,9 +10,8 @@ const PAGE = 25;
 
 export function Imports() {
   const [status, setStatus] = useState<Status | null>(null);
-  // Cursors of the pages before this one, to go back; this page's cursor.
-  const [back, setBack] = useState<(string | undefined)[]>([]);
-  const [cursor, setCursor] = useState<string | undefined>(undefined);
+  const paging = useCursorPaging();
+  const { cursor } = paging;
   const [page, setPage] = useState<ImportPage | null>(null);
   const [error, setError] = useState<unknown>(null);
 
@@ -32,8 +31,7 @@ export function Imports() {
 
   const filter = (value: string | null) => {
     setStatus(value as Status | null);
-    setCursor(undefined);
-    setBack([]);
+    paging.reset();
   };
 
   return (
@@ -109,28 +107,7 @@ export function Imports() {
           </Table.Tbody>
         </Table>
       )}
-      <Group>
-        <Button
-          variant="default"
-          disabled={back.length === 0}
-          onClick={() => {
-            setCursor(back[back.length - 1]);
-            setBack(back.slice(0, -1));
-          }}
-        >
-          Previous page
-        </Button>
-        <Button
-          variant="default"
-          disabled={!page?.next_cursor}
-          onClick={() => {
-            setBack([...back, cursor]);
-            setCursor(page?.next_cursor);
-          }}
-        >
-          Next page
-        </Button>
-      </Group>
+      <CursorPager paging={paging} nextCursor={page?.next_cursor} noun="page" />
     </Stack>
   );
 }

@@ -14,7 +14,7 @@ import {
 } from '@mantine/core';
 import { useCallback, useEffect, useState } from 'react';
 import { api, query } from '../api';
-import { ErrorMessage, ImportProgress, StatusBadge, usePolling, when } from '../common';
+import { CursorPager, ErrorMessage, ImportProgress, StatusBadge, useCursorPaging, usePolling, when } from '../common';
 import { go, href } from '../route';
 import type { CellIssue, Import, ImportPage, Outcome, RowPage } from '../types';
 
@@ -25,8 +25,8 @@ export function LogDetail({ id }: { id: string }) {
   const [item, setItem] = useState<Import | null>(null);
   const [corrections, setCorrections] = useState<Import[]>([]);
   const [outcome, setOutcome] = useState<Outcome | 'all'>('all');
-  const [back, setBack] = useState<(string | undefined)[]>([]);
-  const [cursor, setCursor] = useState<string | undefined>(undefined);
+  const paging = useCursorPaging();
+  const { cursor } = paging;
   const [rows, setRows] = useState<RowPage | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [download, setDownload] = useState<{ busy: boolean; url?: string; count?: number; error?: unknown }>({
@@ -169,8 +169,7 @@ export function LogDetail({ id }: { id: string }) {
         value={outcome}
         onChange={(v) => {
           setOutcome(v as Outcome | 'all');
-          setCursor(undefined);
-          setBack([]);
+          paging.reset();
         }}
         data={[
           { value: 'all', label: 'All' },
@@ -226,28 +225,7 @@ export function LogDetail({ id }: { id: string }) {
           </Table.Tbody>
         </Table>
       )}
-      <Group>
-        <Button
-          variant="default"
-          disabled={back.length === 0}
-          onClick={() => {
-            setCursor(back[back.length - 1]);
-            setBack(back.slice(0, -1));
-          }}
-        >
-          Previous rows
-        </Button>
-        <Button
-          variant="default"
-          disabled={!rows?.next_cursor}
-          onClick={() => {
-            setBack([...back, cursor]);
-            setCursor(rows?.next_cursor);
-          }}
-        >
-          Next rows
-        </Button>
-      </Group>
+      <CursorPager paging={paging} nextCursor={rows?.next_cursor} noun="rows" />
     </Stack>
   );
 }
