@@ -1,17 +1,17 @@
 //! Batch writes with DynamoDB's limits (25 items a request) and its
-//! unprocessed items retried with backoff, so nothing is silently dropped.
+//! unprocessed items retried (see [`crate::retry`]), so nothing is silently
+//! dropped.
 //! A call's batches go out concurrently, a few at a time: the items of one
 //! call are distinct, so their order does not matter.
 
 use crate::error::{aws, StoreError};
+use crate::retry::{until_done, Attempt};
 use aws_sdk_dynamodb::types::WriteRequest;
 use aws_sdk_dynamodb::Client;
 use futures::stream::{self, StreamExt, TryStreamExt};
 use std::collections::HashMap;
-use std::time::Duration;
 
 const BATCH_WRITE_MAX: usize = 25;
-const ATTEMPTS: u32 = 8;
 /// Batches of one call in flight at once.
 pub(crate) const CONCURRENT_BATCHES: usize = 4;
 
@@ -42,29 +42,28 @@ pub(crate) async fn write_all(
 async fn write_batch(
     client: &Client,
     table: &str,
-    mut batch: Vec<WriteRequest>,
+    batch: Vec<WriteRequest>,
 ) -> Result<(), StoreError> {
-    for attempt in 0.. {
-        let out = client
-            .batch_write_item()
-            .set_request_items(Some(HashMap::from([(table.to_string(), batch)])))
-            .send()
-            .await
-            .map_err(aws("BatchWriteItem"))?;
-        batch = out
-            .unprocessed_items
-            .and_then(|mut left| left.remove(table))
-            .unwrap_or_default();
-        if batch.is_empty() {
-            break;
-        }
-        if attempt + 1 == ATTEMPTS {
-            return Err(StoreError::Incomplete(format!(
-                "{} items stayed unprocessed after {ATTEMPTS} attempts",
-                batch.len()
-            )));
-        }
-        tokio::time::sleep(Duration::from_millis(25 << attempt)).await;
-    }
-    Ok(())
+    until_done(
+        "BatchWriteItem unprocessed items",
+        batch,
+        |batch| async move {
+            let out = client
+                .batch_write_item()
+                .set_request_items(Some(HashMap::from([(table.to_string(), batch)])))
+                .send()
+                .await
+                .map_err(aws("BatchWriteItem"))?;
+            let left = out
+                .unprocessed_items
+                .and_then(|mut left| left.remove(table))
+                .unwrap_or_default();
+            Ok(if left.is_empty() {
+                Attempt::Done(())
+            } else {
+                Attempt::Again(left)
+            })
+        },
+    )
+    .await
 }

@@ -4,10 +4,10 @@
 
 use crate::deps::Deps;
 use crate::error::StoreError;
-use crate::imports::{ChunkLog, FailedRowLog, Tally};
+use crate::imports::{ChunkCount, Counter, FailedRowLog, Tally};
 use crate::keys::{route_event_key, ObjectRoute};
 use crate::model::ImportSource;
-use crate::process::{failed_item, still_in_progress};
+use crate::process::{failed_item, in_progress};
 use crate::split::SplitWork;
 use aws_lambda_events::event::s3::S3EventRecord;
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
@@ -176,17 +176,39 @@ fn log_dead_split(import_id: &str, failed: bool) {
     }
 }
 
+/// Counts a dead chunk's rows as failed, unless its processor counted it.
+/// Its failed-row logs are written after its count, so that a processor
+/// racing it (a late delivery) can never leave successful rows logged
+/// beside a count that says they failed; a retry after dying between the
+/// two finds its own count and writes the logs.
 pub async fn count_dead_chunk(chunk: &ChunkMessage, deps: &Deps) -> Result<(), StoreError> {
     let (company, import) = (&chunk.company_id, &chunk.import_id);
-    if !still_in_progress(chunk, deps).await? {
-        return Ok(());
-    }
-    if !deps
+    let state = deps
         .imports
-        .chunk_counted(company, import, chunk.chunk_index)
-        .await?
-    {
-        warn!(import_id = %import, chunk = chunk.chunk_index, rows = chunk.rows.len(), "counting a dead chunk as failed rows");
+        .chunk_state(company, import, chunk.chunk_index)
+        .await?;
+    let ours = match state.counted_by {
+        Some(Counter::DeadLetter) => true,
+        Some(Counter::Processor) => false,
+        None if in_progress(&state) => {
+            warn!(import_id = %import, chunk = chunk.chunk_index, rows = chunk.rows.len(), "counting a dead chunk as failed rows");
+            let tally = Tally {
+                failed: chunk.rows.len() as u64,
+                ..Tally::default()
+            };
+            let count = ChunkCount {
+                chunk_index: chunk.chunk_index,
+                tally,
+                by: Counter::DeadLetter,
+                log: None,
+            };
+            deps.imports
+                .count_chunk_once(company, import, &count)
+                .await?
+        }
+        None => return Ok(()),
+    };
+    if ours {
         let failed: Vec<FailedRowLog> = chunk
             .rows
             .iter()
@@ -202,19 +224,8 @@ pub async fn count_dead_chunk(chunk: &ChunkMessage, deps: &Deps) -> Result<(), S
                 warnings: Vec::new(),
             })
             .collect();
-        let log = ChunkLog {
-            chunk_index: chunk.chunk_index,
-            ..ChunkLog::default()
-        };
         deps.imports
-            .write_row_logs(company, import, &failed, &log)
-            .await?;
-        let tally = Tally {
-            failed: failed.len() as u64,
-            ..Tally::default()
-        };
-        deps.imports
-            .count_chunk_once(company, import, chunk.chunk_index, tally)
+            .write_row_logs(company, import, &failed, &[])
             .await?;
     }
     if let Some(status) = deps.imports.finish_if_done(company, import).await? {

@@ -1,14 +1,13 @@
 //! The imports table: each import's status item, its chunk markers and its
 //! row logs, in one partition per import.
 
-use crate::error::{aws, StoreError};
+use crate::error::{aws, cancellation_codes, transient, StoreError};
 use crate::keys::imports as k;
 use crate::model::{Counters, ImportRecord, ImportStatus};
-use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use crate::retry::{until_done, Attempt};
 use aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;
 use aws_sdk_dynamodb::types::{
-    AttributeValue, Put, PutRequest, ReturnValuesOnConditionCheckFailure, TransactWriteItem,
-    Update, WriteRequest,
+    AttributeValue, KeysAndAttributes, Put, PutRequest, TransactWriteItem, Update, WriteRequest,
 };
 use aws_sdk_dynamodb::Client;
 use dic_core::mapping::Mapping;
@@ -74,6 +73,84 @@ pub struct ChunkLog {
     /// Warnings of rows that imported, by row.
     #[serde(default)]
     pub warnings: Vec<(u32, RowWarning)>,
+}
+
+/// Who counted a chunk: its processor, or the dead-letter function after
+/// the processor gave up. The dead letter's failed-row logs are written
+/// after its count, so a retry must know whether the count was its own.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Counter {
+    Processor,
+    DeadLetter,
+}
+
+/// An import's status and a chunk's marker, as a worker finds them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ChunkState {
+    pub status: Option<ImportStatus>,
+    pub counted_by: Option<Counter>,
+}
+
+/// What counting a chunk commits at once.
+#[derive(Clone, Copy, Debug)]
+pub struct ChunkCount<'a> {
+    pub chunk_index: u32,
+    pub tally: Tally,
+    pub by: Counter,
+    /// The log of successful rows; none for a dead letter, which has none.
+    pub log: Option<&'a ChunkLog>,
+}
+
+/// Warnings of a chunk's successful rows that its log has no room for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WarningPart {
+    pub chunk_index: u32,
+    pub part: u32,
+    pub warnings: Vec<(u32, RowWarning)>,
+}
+
+/// How much of DynamoDB's 400 KB item a row log item may fill.
+const LOG_ITEM_BYTES: usize = 300 * 1024;
+
+impl ChunkLog {
+    /// Moves the warnings that would not fit the log's item into parts of
+    /// their own, so that a chunk of many warned rows still logs.
+    pub fn spill_warnings(&mut self) -> Vec<WarningPart> {
+        let rows = self.created.len() + self.updated.len() + self.unchanged.len();
+        let sizes: Vec<usize> = self
+            .warnings
+            .iter()
+            .map(|w| serde_json::to_string(w).map_or(LOG_ITEM_BYTES, |t| t.len() + 1))
+            .collect();
+        let mut used = 128 + rows * 11;
+        let keep = sizes
+            .iter()
+            .take_while(|&&size| {
+                used += size;
+                used <= LOG_ITEM_BYTES
+            })
+            .count();
+        let mut parts: Vec<WarningPart> = Vec::new();
+        let mut part_bytes = 0;
+        for (warning, size) in self.warnings.drain(keep..).zip(&sizes[keep..]) {
+            match parts.last_mut() {
+                Some(part) if part_bytes + size <= LOG_ITEM_BYTES => {
+                    part.warnings.push(warning);
+                    part_bytes += size;
+                }
+                _ => {
+                    parts.push(WarningPart {
+                        chunk_index: self.chunk_index,
+                        part: parts.len() as u32,
+                        warnings: vec![warning],
+                    });
+                    part_bytes = *size;
+                }
+            }
+        }
+        parts
+    }
 }
 
 fn s(value: impl Into<String>) -> AttributeValue {
@@ -429,52 +506,101 @@ impl ImportStore {
         Ok(())
     }
 
-    pub async fn chunk_counted(
+    /// What a worker checks before it touches anything for a chunk: the
+    /// import's status and who counted the chunk, if anyone did, in one read.
+    pub async fn chunk_state(
         &self,
         company_id: &str,
         import_id: &str,
         chunk_index: u32,
-    ) -> Result<bool, StoreError> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(self.key(
-                company_id,
-                import_id,
-                &k::chunk_marker(chunk_index),
-            )))
+    ) -> Result<ChunkState, StoreError> {
+        #[derive(Deserialize)]
+        struct Item {
+            sk: String,
+            status: Option<ImportStatus>,
+            counted_by: Option<Counter>,
+        }
+        let marker = k::chunk_marker(chunk_index);
+        let request = KeysAndAttributes::builder()
+            .keys(self.key(company_id, import_id, k::META))
+            .keys(self.key(company_id, import_id, &marker))
             .consistent_read(true)
-            .projection_expression("#pk")
-            .expression_attribute_names("#pk", "pk")
-            .send()
-            .await
-            .map_err(aws("GetItem chunk marker"))?;
-        Ok(out.item.is_some())
+            .projection_expression("#sk, #status, #counted_by")
+            .expression_attribute_names("#sk", "sk")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_names("#counted_by", "counted_by")
+            .build()
+            .map_err(aws("KeysAndAttributes chunk state"))?;
+        let items = until_done(
+            "BatchGetItem chunk state",
+            (request, Vec::new()),
+            |(request, mut found)| async move {
+                let out = self
+                    .client
+                    .batch_get_item()
+                    .request_items(&self.table, request)
+                    .send()
+                    .await
+                    .map_err(aws("BatchGetItem chunk state"))?;
+                found.extend(
+                    out.responses
+                        .and_then(|mut r| r.remove(&self.table))
+                        .unwrap_or_default(),
+                );
+                Ok(
+                    match out
+                        .unprocessed_keys
+                        .and_then(|mut left| left.remove(&self.table))
+                        .filter(|left| !left.keys.is_empty())
+                    {
+                        Some(left) => Attempt::Again((left, found)),
+                        None => Attempt::Done(found),
+                    },
+                )
+            },
+        )
+        .await?;
+        let mut state = ChunkState::default();
+        for item in items {
+            let item: Item = serde_dynamo::from_item(item)?;
+            if item.sk == k::META {
+                state.status = item.status;
+            } else if item.sk == marker {
+                // Markers from before `counted_by` were all the processor's.
+                state.counted_by = Some(item.counted_by.unwrap_or(Counter::Processor));
+            }
+        }
+        Ok(state)
     }
 
-    /// Adds a chunk's tally to the counters exactly once: the marker and the
-    /// increments commit in one transaction, conditional on the marker being
-    /// new and the import in progress. `false` when the chunk was counted
-    /// before or the import has ended (failed meanwhile): either way its
-    /// counters stay as they are.
+    /// Adds a chunk's tally to the counters exactly once: the marker, the
+    /// increments and the chunk's log of successful rows commit in one
+    /// transaction, conditional on the marker being new and the import in
+    /// progress. `false` when the chunk was counted before or the import
+    /// has ended (failed meanwhile): either way its counters stay as they
+    /// are and its log is not written. Races with other chunks' counts of
+    /// the same import are retried here, with backoff.
     pub async fn count_chunk_once(
         &self,
         company_id: &str,
         import_id: &str,
-        chunk_index: u32,
-        tally: Tally,
+        count: &ChunkCount<'_>,
     ) -> Result<bool, StoreError> {
-        let mut marker = self.key(company_id, import_id, &k::chunk_marker(chunk_index));
-        marker.insert("counted_at".into(), s(crate::model::now()));
+        let now = crate::model::now();
+        let mut marker = self.key(company_id, import_id, &k::chunk_marker(count.chunk_index));
+        marker.insert("counted_at".into(), s(now.clone()));
+        marker.insert(
+            "counted_by".into(),
+            serde_dynamo::to_attribute_value(count.by)?,
+        );
         let put = Put::builder()
             .table_name(&self.table)
             .set_item(Some(marker))
             .condition_expression("attribute_not_exists(#pk)")
             .expression_attribute_names("#pk", "pk")
-            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::None)
             .build()
             .map_err(aws("TransactWriteItems marker"))?;
+        let tally = count.tally;
         let update = Update::builder()
             .table_name(&self.table)
             .set_key(Some(self.key(company_id, import_id, k::META)))
@@ -496,40 +622,43 @@ impl ImportStore {
             .expression_attribute_values(":n", n(tally.unchanged))
             .expression_attribute_values(":f", n(tally.failed))
             .expression_attribute_values(":one", n(1))
-            .expression_attribute_values(":now", s(crate::model::now()))
+            .expression_attribute_values(":now", s(now))
             .build()
             .map_err(aws("TransactWriteItems counters"))?;
-        let result = self
-            .client
-            .transact_write_items()
-            .transact_items(TransactWriteItem::builder().put(put).build())
-            .transact_items(TransactWriteItem::builder().update(update).build())
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(err) => {
-                let already_counted = err
-                    .as_service_error()
-                    .and_then(|e| match e {
-                        TransactWriteItemsError::TransactionCanceledException(canceled) => {
-                            Some(canceled)
-                        }
-                        _ => None,
-                    })
-                    .and_then(|e| e.cancellation_reasons.as_ref())
-                    .is_some_and(|reasons| {
-                        reasons
-                            .iter()
-                            .any(|r| r.code.as_deref() == Some("ConditionalCheckFailed"))
-                    });
-                if already_counted {
-                    Ok(false)
-                } else {
-                    Err(aws("TransactWriteItems count chunk")(err))
-                }
-            }
+        let mut items = vec![
+            TransactWriteItem::builder().put(put).build(),
+            TransactWriteItem::builder().update(update).build(),
+        ];
+        if let Some(log) = count.log {
+            let mut item = self.key(company_id, import_id, &k::chunk_log(log.chunk_index));
+            item.insert("log".into(), s(serde_json::to_string(log)?));
+            item.insert("expires_at".into(), n(log_expiry()));
+            let put = Put::builder()
+                .table_name(&self.table)
+                .set_item(Some(item))
+                .build()
+                .map_err(aws("TransactWriteItems chunk log"))?;
+            items.push(TransactWriteItem::builder().put(put).build());
         }
+        until_done("TransactWriteItems count chunk", (), |()| async {
+            let result = self
+                .client
+                .transact_write_items()
+                .set_transact_items(Some(items.clone()))
+                .send()
+                .await;
+            let Err(err) = result else {
+                return Ok(Attempt::Done(true));
+            };
+            match cancellation_codes(&err) {
+                Some(codes) if codes.contains(&"ConditionalCheckFailed") => {
+                    Ok(Attempt::Done(false))
+                }
+                Some(codes) if codes.iter().any(|c| transient(c)) => Ok(Attempt::Again(())),
+                _ => Err(aws("TransactWriteItems count chunk")(err)),
+            }
+        })
+        .await
     }
 
     /// Ends the import when its last chunk is counted. Conditional, so that
@@ -569,29 +698,32 @@ impl ImportStore {
         Ok(written(result, "UpdateItem finish import")?.then_some(status))
     }
 
-    /// Writes a chunk's row logs. Puts with fixed keys: a retry overwrites
-    /// the same items, so no row is ever logged twice.
+    /// Writes a chunk's failed rows and the warnings its log of successful
+    /// rows has no room for, before the chunk is counted. Puts with fixed
+    /// keys: a retry overwrites the same items, so no row is logged twice.
     pub async fn write_row_logs(
         &self,
         company_id: &str,
         import_id: &str,
         failed: &[FailedRowLog],
-        chunk_log: &ChunkLog,
+        overflow: &[WarningPart],
     ) -> Result<(), StoreError> {
-        let expires_at = (chrono::Utc::now() + chrono::Duration::days(ROW_LOG_DAYS)).timestamp();
-        let mut requests = Vec::with_capacity(failed.len() + 1);
+        let expires_at = log_expiry();
+        let mut requests = Vec::with_capacity(failed.len() + overflow.len());
         for row in failed {
-            let mut item: HashMap<String, AttributeValue> = HashMap::new();
-            item.extend(self.key(company_id, import_id, &k::failed_row(row.row.0)));
+            let mut item = self.key(company_id, import_id, &k::failed_row(row.row.0));
             item.insert("row".into(), n(row.row.0));
             item.insert("log".into(), s(serde_json::to_string(row)?));
             item.insert("expires_at".into(), n(expires_at));
             requests.push(put_request(item)?);
         }
-        let mut item = self.key(company_id, import_id, &k::chunk_log(chunk_log.chunk_index));
-        item.insert("log".into(), s(serde_json::to_string(chunk_log)?));
-        item.insert("expires_at".into(), n(expires_at));
-        requests.push(put_request(item)?);
+        for part in overflow {
+            let sk = k::chunk_log_part(part.chunk_index, part.part);
+            let mut item = self.key(company_id, import_id, &sk);
+            item.insert("log".into(), s(serde_json::to_string(&part.warnings)?));
+            item.insert("expires_at".into(), n(expires_at));
+            requests.push(put_request(item)?);
+        }
         crate::batch::write_all(&self.client, &self.table, requests).await
     }
 
@@ -604,13 +736,37 @@ impl ImportStore {
         self.logs(company_id, import_id, k::FAILED_PREFIX).await
     }
 
-    /// Every chunk's compact log of successful rows.
+    /// Every counted chunk's compact log of successful rows, with the
+    /// warnings kept beside it. Parts of a chunk that was never counted by
+    /// its processor (a dead letter counted it instead) are left out.
     pub async fn chunk_logs(
         &self,
         company_id: &str,
         import_id: &str,
     ) -> Result<Vec<ChunkLog>, StoreError> {
-        self.logs(company_id, import_id, k::CHUNK_LOG_PREFIX).await
+        let items = self
+            .query_prefix(company_id, import_id, k::CHUNK_LOG_PREFIX)
+            .await?;
+        let mut logs: Vec<ChunkLog> = Vec::new();
+        let mut parts: HashMap<u32, Vec<(u32, RowWarning)>> = HashMap::new();
+        for item in items {
+            let sk = item.get("sk").and_then(|v| v.as_s().ok());
+            match sk.and_then(|sk| k::chunk_log_part_of(sk)) {
+                Some(chunk) => parts
+                    .entry(chunk)
+                    .or_default()
+                    .extend(serde_json::from_str::<Vec<(u32, RowWarning)>>(log_text(
+                        &item,
+                    )?)?),
+                None => logs.push(serde_json::from_str(log_text(&item)?)?),
+            }
+        }
+        for log in &mut logs {
+            if let Some(warnings) = parts.remove(&log.chunk_index) {
+                log.warnings.extend(warnings);
+            }
+        }
+        Ok(logs)
     }
 
     async fn logs<T: serde::de::DeserializeOwned>(
@@ -902,6 +1058,11 @@ pub struct Start<'a> {
     pub settings: &'a ImportSettings,
     pub template_id: Option<&'a str>,
     pub started_by: &'a str,
+}
+
+/// When a row log written now expires (the table's TTL).
+fn log_expiry() -> i64 {
+    (chrono::Utc::now() + chrono::Duration::days(ROW_LOG_DAYS)).timestamp()
 }
 
 fn log_text(item: &HashMap<String, AttributeValue>) -> Result<&str, StoreError> {

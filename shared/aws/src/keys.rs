@@ -107,6 +107,16 @@ pub mod imports {
     pub fn chunk_log(index: u32) -> String {
         format!("OK#{index:06}")
     }
+    /// Warnings of a chunk's successful rows beyond what its log holds.
+    pub fn chunk_log_part(index: u32, part: u32) -> String {
+        format!("OK#{index:06}#W{part:04}")
+    }
+    /// The chunk whose log part `sk` is; `None` for any other item.
+    pub fn chunk_log_part_of(sk: &str) -> Option<u32> {
+        let (chunk, part) = sk.strip_prefix(CHUNK_LOG_PREFIX)?.split_once("#W")?;
+        part.parse::<u32>().ok()?;
+        chunk.parse().ok()
+    }
     pub const FAILED_PREFIX: &str = "FAIL#";
     /// The one partition of the sparse index of splits in flight.
     pub const SPLIT_CLAIMS: &str = "SPLIT";

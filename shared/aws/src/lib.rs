@@ -20,6 +20,7 @@ pub mod model;
 mod paging;
 pub mod process;
 pub mod records;
+mod retry;
 pub mod row_logs;
 pub mod split;
 pub mod sweep;

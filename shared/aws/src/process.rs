@@ -3,14 +3,13 @@
 
 use crate::deps::Deps;
 use crate::error::StoreError;
-use crate::imports::{ChunkLog, FailedRowLog, Tally};
+use crate::imports::{ChunkCount, ChunkLog, ChunkState, Counter, FailedRowLog, Tally};
 use crate::model::ImportStatus;
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
 use dic_core::chunk::ChunkMessage;
-use dic_core::upsert::{decide, Decision, Origin};
+use dic_core::upsert::{decide, Decision, Origin, RowResult};
 use dic_core::validate::{RowError, RowOutcome, Validator};
 use futures::future::join_all;
-use std::collections::HashMap;
 use tracing::{error, info, instrument};
 
 /// Processes an SQS batch. Messages are parsed one by one rather than as a
@@ -65,17 +64,26 @@ async fn process_message(message: &SqsMessage, deps: &Deps) -> bool {
 #[instrument(skip_all, fields(import_id = %chunk.import_id, chunk = chunk.chunk_index))]
 pub async fn process_chunk(chunk: &ChunkMessage, deps: &Deps) -> Result<(), StoreError> {
     let (company, import) = (&chunk.company_id, &chunk.import_id);
-    if !still_in_progress(chunk, deps).await? {
+    let state = deps
+        .imports
+        .chunk_state(company, import, chunk.chunk_index)
+        .await?;
+    if !in_progress(&state) {
         return Ok(());
     }
-    if !deps
-        .imports
-        .chunk_counted(company, import, chunk.chunk_index)
-        .await?
-    {
-        let tally = apply_chunk(chunk, deps).await?;
+    if state.counted_by.is_none() {
+        let applied = apply_chunk(chunk, deps).await?;
         deps.imports
-            .count_chunk_once(company, import, chunk.chunk_index, tally)
+            .count_chunk_once(
+                company,
+                import,
+                &ChunkCount {
+                    chunk_index: chunk.chunk_index,
+                    tally: applied.tally,
+                    by: Counter::Processor,
+                    log: Some(&applied.log),
+                },
+            )
             .await?;
     }
     if let Some(status) = deps.imports.finish_if_done(company, import).await? {
@@ -87,25 +95,26 @@ pub async fn process_chunk(chunk: &ChunkMessage, deps: &Deps) -> Result<(), Stor
 /// Whether the chunk's import still takes chunks. A late delivery for an
 /// import that failed or finished must change nothing: no record, no log,
 /// no counter.
-pub(crate) async fn still_in_progress(
-    chunk: &ChunkMessage,
-    deps: &Deps,
-) -> Result<bool, StoreError> {
-    let status = deps
-        .imports
-        .status(&chunk.company_id, &chunk.import_id)
-        .await?;
-    if status != Some(ImportStatus::InProgress) {
-        info!(?status, "the import is not in progress; chunk dropped");
-        return Ok(false);
+pub(crate) fn in_progress(state: &ChunkState) -> bool {
+    if state.status != Some(ImportStatus::InProgress) {
+        info!(status = ?state.status, "the import is not in progress; chunk dropped");
+        return false;
     }
-    Ok(true)
+    true
 }
 
-/// Validates and upserts a chunk's rows and writes their logs, without
-/// counting. Safe to repeat: decisions recognise this import's own writes,
-/// and logs are overwritten in place.
-pub async fn apply_chunk(chunk: &ChunkMessage, deps: &Deps) -> Result<Tally, StoreError> {
+/// A chunk applied but not yet counted: what its count commits.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AppliedChunk {
+    pub tally: Tally,
+    /// The log of its successful rows, written with the count.
+    pub log: ChunkLog,
+}
+
+/// Validates and upserts a chunk's rows and writes its failed rows' logs,
+/// without counting. Safe to repeat: decisions recognise this import's own
+/// writes, and logs are overwritten in place.
+pub async fn apply_chunk(chunk: &ChunkMessage, deps: &Deps) -> Result<AppliedChunk, StoreError> {
     let plan = &chunk.plan;
     let validator = Validator::new(plan);
     let mut failed: Vec<FailedRowLog> = Vec::new();
@@ -126,9 +135,16 @@ pub async fn apply_chunk(chunk: &ChunkMessage, deps: &Deps) -> Result<Tally, Sto
         .iter()
         .map(|(_, record, _)| record.key.as_str())
         .collect();
-    let stored = deps
+    let decisions = deps
         .records
-        .get_many(&chunk.company_id, plan.entity, &keys)
+        .upsert(&chunk.company_id, plan.entity, &keys, |i, stored| {
+            let (row, record, _) = &valid[i];
+            let origin = Origin {
+                import_id: chunk.import_id.clone(),
+                row: row.row.number,
+            };
+            decide(stored, record, &plan.settings, &origin)
+        })
         .await?;
 
     let mut tally = Tally::default();
@@ -136,26 +152,18 @@ pub async fn apply_chunk(chunk: &ChunkMessage, deps: &Deps) -> Result<Tally, Sto
         chunk_index: chunk.chunk_index,
         ..ChunkLog::default()
     };
-    let mut writes = HashMap::new();
-    for (row, record, warnings) in valid {
-        let origin = Origin {
-            import_id: chunk.import_id.clone(),
-            row: row.row.number,
-        };
-        match decide(stored.get(&record.key), &record, &plan.settings, &origin) {
-            Decision::Apply { result, write } => {
+    for ((row, _, warnings), decision) in valid.into_iter().zip(decisions) {
+        match decision {
+            Decision::Apply { result, .. } => {
                 tally.add(result);
                 let rows = match result {
-                    dic_core::upsert::RowResult::Created => &mut log.created,
-                    dic_core::upsert::RowResult::Updated => &mut log.updated,
-                    dic_core::upsert::RowResult::Unchanged => &mut log.unchanged,
+                    RowResult::Created => &mut log.created,
+                    RowResult::Updated => &mut log.updated,
+                    RowResult::Unchanged => &mut log.unchanged,
                 };
                 rows.push(row.row.number.0);
                 log.warnings
                     .extend(warnings.into_iter().map(|w| (row.row.number.0, w)));
-                if let Some(write) = write {
-                    writes.insert(record.key, write);
-                }
             }
             Decision::Reject { code, message } => failed.push(FailedRowLog {
                 row: row.row.number,
@@ -168,13 +176,11 @@ pub async fn apply_chunk(chunk: &ChunkMessage, deps: &Deps) -> Result<Tally, Sto
     }
     tally.failed = failed.len() as u64;
     failed.sort_by_key(|f| f.row);
-    // Records and row logs are different items: written at the same time,
-    // both before the chunk is counted.
-    futures::try_join!(
-        deps.records
-            .put_many(&chunk.company_id, plan.entity, writes.into_iter().collect()),
+    let overflow = log.spill_warnings();
+    if !failed.is_empty() || !overflow.is_empty() {
         deps.imports
-            .write_row_logs(&chunk.company_id, &chunk.import_id, &failed, &log),
-    )?;
-    Ok(tally)
+            .write_row_logs(&chunk.company_id, &chunk.import_id, &failed, &overflow)
+            .await?;
+    }
+    Ok(AppliedChunk { tally, log })
 }
