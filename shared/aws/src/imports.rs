@@ -1079,3 +1079,110 @@ fn put_request(item: HashMap<String, AttributeValue>) -> Result<WriteRequest, St
         .map_err(aws("PutRequest"))?;
     Ok(WriteRequest::builder().put_request(put).build())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use dic_core::validate::WarningCode;
+
+    fn warning(message: String) -> RowWarning {
+        RowWarning {
+            code: WarningCode::ScientificNotation,
+            column: Some(6),
+            header: Some("Employee ID".into()),
+            field: Some("employee_id".into()),
+            value: "1.23E+10".into(),
+            message,
+        }
+    }
+
+    /// The sizes the items are written with: the log as a whole, a part
+    /// as its list of warnings.
+    fn log_bytes(log: &ChunkLog) -> usize {
+        serde_json::to_string(log).unwrap().len()
+    }
+
+    fn part_bytes(part: &WarningPart) -> usize {
+        serde_json::to_string(&part.warnings).unwrap().len()
+    }
+
+    #[test]
+    fn a_small_log_keeps_its_warnings() {
+        let mut log = ChunkLog {
+            chunk_index: 3,
+            created: (2..200).collect(),
+            updated: vec![200, 201],
+            unchanged: vec![202],
+            warnings: (2..12).map(|row| (row, warning("short".into()))).collect(),
+        };
+        let before = log.clone();
+        assert!(log.spill_warnings().is_empty());
+        assert_eq!(log, before);
+    }
+
+    #[test]
+    fn warnings_beyond_an_item_spill_into_numbered_parts_that_each_fit() {
+        // 250 rows, each with a warning of about 5 KB: some 1.25 MB, far
+        // more than one DynamoDB item (400 KB) holds.
+        let rows: Vec<u32> = (1_000_000..1_000_250).collect();
+        let warnings: Vec<(u32, RowWarning)> = rows
+            .iter()
+            .map(|&row| (row, warning(format!("{row}: {}", "x".repeat(5_000)))))
+            .collect();
+        let mut log = ChunkLog {
+            chunk_index: 12,
+            created: rows[..100].to_vec(),
+            updated: rows[100..200].to_vec(),
+            unchanged: rows[200..].to_vec(),
+            warnings: warnings.clone(),
+        };
+        assert!(log_bytes(&log) > 400 * 1024);
+        let parts = log.spill_warnings();
+
+        assert!(parts.len() >= 3, "{} parts", parts.len());
+        assert!(log_bytes(&log) <= 300 * 1024, "log: {}", log_bytes(&log));
+        for (number, part) in parts.iter().enumerate() {
+            assert_eq!(part.part, number as u32, "parts are numbered 0, 1, 2…");
+            assert_eq!(part.chunk_index, 12);
+            assert!(!part.warnings.is_empty());
+            assert!(
+                part_bytes(part) <= 300 * 1024,
+                "part {number}: {}",
+                part_bytes(part)
+            );
+        }
+        // The rows stay in the log; every warning is kept once, in order.
+        assert_eq!(
+            log.created.len() + log.updated.len() + log.unchanged.len(),
+            250
+        );
+        let kept: Vec<(u32, RowWarning)> = log
+            .warnings
+            .iter()
+            .chain(parts.iter().flat_map(|p| &p.warnings))
+            .cloned()
+            .collect();
+        assert_eq!(kept, warnings);
+    }
+
+    #[test]
+    fn a_log_just_over_an_item_spills_only_what_does_not_fit() {
+        // Each warning about 1 KB: 400 of them are some 400 KB.
+        let mut log = ChunkLog {
+            chunk_index: 0,
+            created: (2..402).collect(),
+            warnings: (2..402)
+                .map(|row| (row, warning("y".repeat(900))))
+                .collect(),
+            ..ChunkLog::default()
+        };
+        let all = log.warnings.clone();
+        let parts = log.spill_warnings();
+        assert_eq!(parts.len(), 1);
+        assert!(log_bytes(&log) <= 300 * 1024);
+        // The log is filled before anything spills.
+        assert!(log_bytes(&log) > 250 * 1024, "{}", log_bytes(&log));
+        assert_eq!(log.warnings.len() + parts[0].warnings.len(), all.len());
+        assert_eq!(parts[0].warnings[..], all[log.warnings.len()..]);
+    }
+}

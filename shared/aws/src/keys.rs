@@ -169,4 +169,18 @@ mod tests {
         assert_eq!(safe_file_name("a\nb.csv"), "a_b.csv");
         assert_eq!(safe_file_name("  "), "upload");
     }
+
+    #[test]
+    fn log_parts_are_told_from_logs_and_failed_rows_by_their_key() {
+        assert_eq!(imports::chunk_log_part_of("OK#000012#W0003"), Some(12));
+        assert_eq!(
+            imports::chunk_log_part_of(&imports::chunk_log_part(7, 0)),
+            Some(7)
+        );
+        assert_eq!(imports::chunk_log_part_of("OK#000012"), None);
+        assert_eq!(imports::chunk_log_part_of(&imports::chunk_log(12)), None);
+        assert_eq!(imports::chunk_log_part_of("FAIL#000000001"), None);
+        assert_eq!(imports::chunk_log_part_of(imports::META), None);
+        assert_eq!(imports::chunk_log_part_of("CHUNK#000012"), None);
+    }
 }
