@@ -106,13 +106,22 @@ impl TestStack {
     /// A fresh stack on the emulator. Refuses anything but a loopback
     /// endpoint, so a test can never touch a real AWS account.
     pub async fn new() -> TestStack {
+        // A short visibility timeout: a failed chunk comes back in seconds.
+        TestStack::with_visibility_timeout(2).await
+    }
+
+    /// A fresh stack whose queues hide a received message this long.
+    pub async fn with_visibility_timeout(seconds: u32) -> TestStack {
         assert_local_endpoints();
         let id = uuid::Uuid::new_v4().simple().to_string();
         let clients = Clients::from_env().await;
-        // A short visibility timeout: a failed chunk comes back in seconds.
-        let stack = provision(&clients, &StackNames::new(&format!("t{}", &id[..10])), 2)
-            .await
-            .expect("provisioning a test stack on the emulator");
+        let stack = provision(
+            &clients,
+            &StackNames::new(&format!("t{}", &id[..10])),
+            seconds,
+        )
+        .await
+        .expect("provisioning a test stack on the emulator");
         TestStack {
             deps: Arc::new(Deps::new(clients, stack.resources.clone())),
             stack,

@@ -204,7 +204,14 @@ pub async fn count_dead_chunk(chunk: &ChunkMessage, deps: &Deps) -> Result<(), S
             };
             deps.imports
                 .count_chunk_once(company, import, &count)
-                .await?
+                .await?;
+            // Another delivery of this dead letter may have won the count:
+            // the logs are still this function's to write.
+            let now = deps
+                .imports
+                .chunk_state(company, import, chunk.chunk_index)
+                .await?;
+            now.counted_by == Some(Counter::DeadLetter)
         }
         None => return Ok(()),
     };
