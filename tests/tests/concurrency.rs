@@ -76,8 +76,8 @@ async fn process(stack: &TestStack, messages: &[SqsMessage]) {
 /// The row logs list every row once, and agree with the counters.
 async fn assert_logs_agree(stack: &TestStack, import: &ImportRecord) {
     let (company, id) = (&stack.company, &import.import_id);
-    let failed = stack.deps.imports.failed_rows(company, id).await.unwrap();
-    let logs = stack.deps.imports.chunk_logs(company, id).await.unwrap();
+    let failed = stack.deps.logs.failed_rows(company, id).await.unwrap();
+    let logs = stack.deps.logs.chunk_logs(company, id).await.unwrap();
     let c = import.counters;
     assert_eq!(failed.len() as u64, c.failed, "failed row logs");
     let sum = |f: fn(&ChunkLog) -> usize| logs.iter().map(f).sum::<usize>() as u64;
@@ -107,7 +107,7 @@ async fn assert_logs_agree(stack: &TestStack, import: &ImportRecord) {
 async fn created_and_updated(stack: &TestStack, id: &str) -> (BTreeSet<u32>, BTreeSet<u32>) {
     let logs = stack
         .deps
-        .imports
+        .logs
         .chunk_logs(&stack.company, id)
         .await
         .unwrap();
@@ -364,7 +364,7 @@ async fn a_late_delivery_of_a_dead_lettered_chunk_changes_nothing() {
         let index = chunk.chunk_index;
         let state = stack
             .deps
-            .imports
+            .ledger
             .chunk_state(company, &id, index)
             .await
             .unwrap();
@@ -387,7 +387,7 @@ async fn a_late_delivery_of_a_dead_lettered_chunk_changes_nothing() {
         assert_eq!(counted.counters.chunks_done, before.chunks_done + 1);
         let state = stack
             .deps
-            .imports
+            .ledger
             .chunk_state(company, &id, index)
             .await
             .unwrap();
@@ -403,14 +403,14 @@ async fn a_late_delivery_of_a_dead_lettered_chunk_changes_nothing() {
         };
         assert!(!stack
             .deps
-            .imports
+            .ledger
             .count_chunk_once(company, &id, &late)
             .await
             .unwrap());
         process(&stack, std::slice::from_ref(message)).await;
 
         assert_eq!(stack.import(&id).await, counted, "no counter changed");
-        let logs = stack.deps.imports.chunk_logs(company, &id).await.unwrap();
+        let logs = stack.deps.logs.chunk_logs(company, &id).await.unwrap();
         let logged: Vec<&ChunkLog> = logs.iter().filter(|l| l.chunk_index == index).collect();
         assert!(
             logged.iter().all(|l| l.created.is_empty()
@@ -419,7 +419,7 @@ async fn a_late_delivery_of_a_dead_lettered_chunk_changes_nothing() {
                 && l.warnings.is_empty()),
             "no successful rows logged for the dead chunk {index}: {logged:?}"
         );
-        let failed = stack.deps.imports.failed_rows(company, &id).await.unwrap();
+        let failed = stack.deps.logs.failed_rows(company, &id).await.unwrap();
         assert_eq!(
             failed_of(&failed, index),
             rows_of(&chunk),
@@ -445,20 +445,20 @@ async fn a_dead_letter_of_a_processed_chunk_changes_nothing() {
     process(&stack, &messages[..1]).await;
     let processed = stack.import(&id).await;
     assert_eq!(processed.status, ImportStatus::InProgress);
-    let failed = stack.deps.imports.failed_rows(company, &id).await.unwrap();
-    let logs = stack.deps.imports.chunk_logs(company, &id).await.unwrap();
+    let failed = stack.deps.logs.failed_rows(company, &id).await.unwrap();
+    let logs = stack.deps.logs.chunk_logs(company, &id).await.unwrap();
     assert_eq!(logs.len(), 1);
 
     count_dead_chunk(&chunk, &stack.deps).await.unwrap();
     count_dead_chunk(&chunk, &stack.deps).await.unwrap();
     assert_eq!(stack.import(&id).await, processed, "no counter changed");
     assert_eq!(
-        stack.deps.imports.failed_rows(company, &id).await.unwrap(),
+        stack.deps.logs.failed_rows(company, &id).await.unwrap(),
         failed,
         "no row logged failed by the dead letter"
     );
     assert_eq!(
-        stack.deps.imports.chunk_logs(company, &id).await.unwrap(),
+        stack.deps.logs.chunk_logs(company, &id).await.unwrap(),
         logs
     );
 
@@ -488,14 +488,14 @@ async fn a_dead_letter_that_died_after_its_count_logs_its_rows_on_retry() {
     };
     assert!(stack
         .deps
-        .imports
+        .ledger
         .count_chunk_once(company, &id, &count)
         .await
         .unwrap());
     let counted = stack.import(&id).await;
     assert!(stack
         .deps
-        .imports
+        .logs
         .failed_rows(company, &id)
         .await
         .unwrap()
@@ -504,7 +504,7 @@ async fn a_dead_letter_that_died_after_its_count_logs_its_rows_on_retry() {
     // Its retry finds its own count: it logs the rows and counts nothing.
     count_dead_chunk(&chunk, &stack.deps).await.unwrap();
     assert_eq!(stack.import(&id).await, counted);
-    let failed = stack.deps.imports.failed_rows(company, &id).await.unwrap();
+    let failed = stack.deps.logs.failed_rows(company, &id).await.unwrap();
     assert_eq!(failed_of(&failed, chunk.chunk_index), rows_of(&chunk));
 
     process(&stack, &messages[1..]).await;
@@ -556,7 +556,7 @@ async fn a_chunk_whose_warnings_outgrow_an_item_still_logs_every_warning() {
 
     let logs = stack
         .deps
-        .imports
+        .logs
         .chunk_logs(&stack.company, &id)
         .await
         .unwrap();
@@ -584,7 +584,7 @@ async fn a_chunk_whose_warnings_outgrow_an_item_still_logs_every_warning() {
     }
 
     // The row log pages give them back too.
-    let page = row_page(&stack.deps.imports, &stack.company, &id, None, 0, ROWS + 10)
+    let page = row_page(&stack.deps.logs, &stack.company, &id, None, 0, ROWS + 10)
         .await
         .unwrap();
     assert_eq!(page.len(), ROWS);

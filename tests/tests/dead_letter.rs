@@ -157,7 +157,7 @@ async fn a_dead_split_leaves_ended_split_and_claimed_imports_alone_and_dead_chun
     stack.take_split_messages(1).await;
     assert!(stack
         .deps
-        .imports
+        .claims
         .claim_split(&stack.company, &claimed)
         .await
         .unwrap());
@@ -210,7 +210,7 @@ async fn a_dead_lettered_feed_file_fails_the_import_it_made() {
     let earlier = feed_import(&stack, &key, "feed-earlier").await;
     stack
         .deps
-        .imports
+        .claims
         .split_done(&stack.company, &earlier)
         .await
         .unwrap();

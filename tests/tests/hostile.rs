@@ -35,7 +35,7 @@ async fn import(stack: &TestStack, name: &str, bytes: Vec<u8>) -> ImportRecord {
 async fn failed_rows(stack: &TestStack, import: &ImportRecord) -> Vec<FailedRowLog> {
     stack
         .deps
-        .imports
+        .logs
         .failed_rows(&stack.company, &import.import_id)
         .await
         .unwrap()

@@ -43,8 +43,8 @@ fn expected_outcome(entity: Entity, bytes: &[u8], mapping: &Mapping) -> (u64, u6
 /// The row logs list every row once, and agree with the counters.
 async fn assert_logs_agree(stack: &TestStack, import: &ImportRecord) {
     let (company, id) = (&stack.company, &import.import_id);
-    let failed = stack.deps.imports.failed_rows(company, id).await.unwrap();
-    let logs = stack.deps.imports.chunk_logs(company, id).await.unwrap();
+    let failed = stack.deps.logs.failed_rows(company, id).await.unwrap();
+    let logs = stack.deps.logs.chunk_logs(company, id).await.unwrap();
     let c = import.counters;
     assert_eq!(failed.len() as u64, c.failed, "failed row logs");
     let sum =
@@ -409,7 +409,7 @@ async fn a_dead_lettered_chunk_counts_as_failed_rows_so_the_import_ends() {
     assert_eq!(import.status, ImportStatus::FinishedWithErrors);
     let failed = stack
         .deps
-        .imports
+        .logs
         .failed_rows(&stack.company, &id)
         .await
         .unwrap();
@@ -536,7 +536,7 @@ async fn chunks_arriving_after_the_import_failed_change_nothing() {
     assert!(stored.is_empty(), "no record written: {stored:?}");
     assert!(stack
         .deps
-        .imports
+        .logs
         .failed_rows(&stack.company, &id)
         .await
         .unwrap()

@@ -38,7 +38,7 @@ async fn dead_split(stack: &TestStack) -> String {
         .await;
     assert!(stack
         .deps
-        .imports
+        .claims
         .claim_split(&stack.company, &import_id)
         .await
         .unwrap());
@@ -74,7 +74,7 @@ async fn a_split_whose_splitter_died_is_taken_up_again() {
     assert!(
         stack
             .deps
-            .imports
+            .claims
             .stale_split_claims(before)
             .await
             .unwrap()

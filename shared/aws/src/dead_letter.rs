@@ -184,7 +184,7 @@ fn log_dead_split(import_id: &str, failed: bool) {
 pub async fn count_dead_chunk(chunk: &ChunkMessage, deps: &Deps) -> Result<(), StoreError> {
     let (company, import) = (&chunk.company_id, &chunk.import_id);
     let state = deps
-        .imports
+        .ledger
         .chunk_state(company, import, chunk.chunk_index)
         .await?;
     let ours = match state.counted_by {
@@ -202,13 +202,13 @@ pub async fn count_dead_chunk(chunk: &ChunkMessage, deps: &Deps) -> Result<(), S
                 by: Counter::DeadLetter,
                 log: None,
             };
-            deps.imports
+            deps.ledger
                 .count_chunk_once(company, import, &count)
                 .await?;
             // Another delivery of this dead letter may have won the count:
             // the logs are still this function's to write.
             let now = deps
-                .imports
+                .ledger
                 .chunk_state(company, import, chunk.chunk_index)
                 .await?;
             now.counted_by == Some(Counter::DeadLetter)
@@ -231,11 +231,11 @@ pub async fn count_dead_chunk(chunk: &ChunkMessage, deps: &Deps) -> Result<(), S
                 warnings: Vec::new(),
             })
             .collect();
-        deps.imports
+        deps.logs
             .write_row_logs(company, import, &failed, &[])
             .await?;
     }
-    if let Some(status) = deps.imports.finish_if_done(company, import).await? {
+    if let Some(status) = deps.ledger.finish_if_done(company, import).await? {
         info!(import_id = %import, status = status.as_str(), "import finished");
     }
     Ok(())

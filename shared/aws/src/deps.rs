@@ -4,7 +4,7 @@ use crate::chunk_queue::ChunkQueue;
 use crate::clients::Clients;
 use crate::config::Resources;
 use crate::config_store::{FeedStore, TemplateStore};
-use crate::imports::ImportStore;
+use crate::imports::{ChunkLedger, ImportStore, RowLogStore, SplitClaims};
 use crate::records::RecordStore;
 use dic_core::chunk::ChunkLimits;
 
@@ -13,6 +13,9 @@ pub struct Deps {
     pub clients: Clients,
     pub resources: Resources,
     pub imports: ImportStore,
+    pub claims: SplitClaims,
+    pub ledger: ChunkLedger,
+    pub logs: RowLogStore,
     pub records: RecordStore,
     pub templates: TemplateStore,
     pub feeds: FeedStore,
@@ -25,6 +28,9 @@ impl Deps {
         let db = &clients.dynamodb;
         Deps {
             imports: ImportStore::new(db.clone(), resources.imports_table.clone()),
+            claims: SplitClaims::new(db.clone(), resources.imports_table.clone()),
+            ledger: ChunkLedger::new(db.clone(), resources.imports_table.clone()),
+            logs: RowLogStore::new(db.clone(), resources.imports_table.clone()),
             records: RecordStore::new(db.clone(), resources.records_table.clone()),
             templates: TemplateStore::new(db.clone(), resources.templates_table.clone()),
             feeds: FeedStore::new(db.clone(), resources.feeds_table.clone()),

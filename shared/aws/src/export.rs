@@ -57,7 +57,7 @@ pub async fn export_failed_rows(
         .map(|a| a.headers.names)
         .ok_or_else(|| ExportError::NotRead(import_id.clone()))?;
     let rows: Vec<FailedRow> = deps
-        .imports
+        .logs
         .failed_rows(&company_id, &import_id)
         .await?
         .into_iter()

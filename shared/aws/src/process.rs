@@ -65,7 +65,7 @@ async fn process_message(message: &SqsMessage, deps: &Deps) -> bool {
 pub async fn process_chunk(chunk: &ChunkMessage, deps: &Deps) -> Result<(), StoreError> {
     let (company, import) = (&chunk.company_id, &chunk.import_id);
     let state = deps
-        .imports
+        .ledger
         .chunk_state(company, import, chunk.chunk_index)
         .await?;
     if !in_progress(&state) {
@@ -73,7 +73,7 @@ pub async fn process_chunk(chunk: &ChunkMessage, deps: &Deps) -> Result<(), Stor
     }
     if state.counted_by.is_none() {
         let applied = apply_chunk(chunk, deps).await?;
-        deps.imports
+        deps.ledger
             .count_chunk_once(
                 company,
                 import,
@@ -86,7 +86,7 @@ pub async fn process_chunk(chunk: &ChunkMessage, deps: &Deps) -> Result<(), Stor
             )
             .await?;
     }
-    if let Some(status) = deps.imports.finish_if_done(company, import).await? {
+    if let Some(status) = deps.ledger.finish_if_done(company, import).await? {
         info!(status = status.as_str(), "import finished");
     }
     Ok(())
@@ -178,7 +178,7 @@ pub async fn apply_chunk(chunk: &ChunkMessage, deps: &Deps) -> Result<AppliedChu
     failed.sort_by_key(|f| f.row);
     let overflow = log.spill_warnings();
     if !failed.is_empty() || !overflow.is_empty() {
-        deps.imports
+        deps.logs
             .write_row_logs(&chunk.company_id, &chunk.import_id, &failed, &overflow)
             .await?;
     }

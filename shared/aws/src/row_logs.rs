@@ -3,7 +3,7 @@
 //! merges both in row order.
 
 use crate::error::StoreError;
-use crate::imports::{ChunkLog, FailedRowLog, ImportStore};
+use crate::imports::{ChunkLog, FailedRowLog, RowLogStore};
 use dic_core::validate::{RowError, RowWarning};
 use serde::{Deserialize, Serialize};
 
@@ -90,7 +90,7 @@ pub fn merge(a: Vec<RowLogEntry>, b: Vec<RowLogEntry>, limit: usize) -> Vec<RowL
 
 /// A page of row logs after row `after`.
 pub async fn row_page(
-    imports: &ImportStore,
+    logs: &RowLogStore,
     company_id: &str,
     import_id: &str,
     outcome: Option<LoggedOutcome>,
@@ -98,8 +98,7 @@ pub async fn row_page(
     limit: usize,
 ) -> Result<Vec<RowLogEntry>, StoreError> {
     let failed = if outcome.is_none_or(|o| o == LoggedOutcome::Failed) {
-        imports
-            .failed_rows_after(company_id, import_id, after, limit)
+        logs.failed_rows_after(company_id, import_id, after, limit)
             .await?
             .into_iter()
             .map(RowLogEntry::from)
@@ -110,10 +109,10 @@ pub async fn row_page(
     if outcome == Some(LoggedOutcome::Failed) {
         return Ok(failed);
     }
-    let logs = imports.chunk_logs(company_id, import_id).await?;
+    let chunks = logs.chunk_logs(company_id, import_id).await?;
     Ok(merge(
         failed,
-        successes_after(&logs, outcome, after, limit),
+        successes_after(&chunks, outcome, after, limit),
         limit,
     ))
 }

@@ -273,13 +273,13 @@ pub async fn split_import(
     import_id: &str,
 ) -> Result<SplitOutcome, StoreError> {
     tracing::Span::current().record("import_id", import_id);
-    if !deps.imports.claim_split(company_id, import_id).await? {
+    if !deps.claims.claim_split(company_id, import_id).await? {
         return Ok(SplitOutcome::AlreadySplit);
     }
     let outcome = split_claimed(deps, company_id, import_id).await;
     if outcome.is_err() {
         // Best effort: the lease frees the claim anyway if this fails too.
-        let _ = deps.imports.release_split(company_id, import_id).await;
+        let _ = deps.claims.release_split(company_id, import_id).await;
     }
     outcome
 }
@@ -336,7 +336,7 @@ async fn split_claimed(
             .await?;
         return Ok(SplitOutcome::Failed { code: SPLIT_FAILED });
     }
-    deps.imports.split_done(company_id, import_id).await?;
+    deps.claims.split_done(company_id, import_id).await?;
     info!(rows, chunks = chunk_count, "import split");
     Ok(SplitOutcome::Started {
         rows,

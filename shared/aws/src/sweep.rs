@@ -27,7 +27,7 @@ pub struct SweepReport {
 pub async fn sweep_stale_splits(deps: &Deps) -> Result<SweepReport, StoreError> {
     let before = chrono::Utc::now() - chrono::Duration::from_std(SPLIT_LEASE).unwrap_or_default();
     let mut report = SweepReport::default();
-    for claim in deps.imports.stale_split_claims(before).await? {
+    for claim in deps.claims.stale_split_claims(before).await? {
         let (company_id, import_id) = (&claim.company_id, &claim.import_id);
         if claim.split_attempts >= MAX_SPLIT_ATTEMPTS {
             warn!(%import_id, attempts = claim.split_attempts, "split given up");
@@ -48,7 +48,7 @@ pub async fn sweep_stale_splits(deps: &Deps) -> Result<SweepReport, StoreError> 
         }
         match split_import(deps, company_id, import_id).await {
             Ok(SplitOutcome::AlreadySplit) => {
-                deps.imports
+                deps.claims
                     .drop_stale_claim(company_id, import_id, before)
                     .await?;
             }

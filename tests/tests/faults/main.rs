@@ -359,8 +359,8 @@ enum Logged {
 /// counters and name every row exactly once.
 async fn logged_rows(stack: &TestStack, import: &ImportRecord, seed: u64) -> HashMap<u32, Logged> {
     let (company, id) = (&stack.company, &import.import_id);
-    let failed = stack.deps.imports.failed_rows(company, id).await.unwrap();
-    let logs: Vec<ChunkLog> = stack.deps.imports.chunk_logs(company, id).await.unwrap();
+    let failed = stack.deps.logs.failed_rows(company, id).await.unwrap();
+    let logs: Vec<ChunkLog> = stack.deps.logs.chunk_logs(company, id).await.unwrap();
     let mut rows = HashMap::new();
     let mut log = |row: u32, outcome: Logged| {
         assert!(

@@ -37,7 +37,7 @@ pub async fn rows(
         .unwrap_or(0);
     let limit = query.limit.unwrap_or(100).clamp(1, 1000);
     let rows = row_page(
-        &state.deps.imports,
+        &state.deps.logs,
         &caller.company_id,
         &id,
         query.outcome,
