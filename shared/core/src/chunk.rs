@@ -4,7 +4,6 @@
 //! processor reads, defined once here so the two cannot drift apart.
 
 mod out;
-mod read;
 
 use crate::bytescan::{any_byte, json_escaped};
 use crate::limits::{chars_over, MAX_CELL_CHARS, MAX_COLUMNS, MAX_ROW_BYTES};
@@ -37,9 +36,10 @@ impl Default for ChunkLimits {
 /// A row as it travels to a processor: `{"number":N,"cells":[…]}`, plus
 /// `"duplicate_of":M` and `"cut":{…}` when set.
 ///
-/// The row's fields sit beside `duplicate_of` in one object, written and
-/// read by hand rather than with `#[serde(flatten)]`, which makes serde
-/// buffer every row into an intermediate tree before reading it.
+/// The row's fields sit beside `duplicate_of` in one object, written by
+/// hand and read through `ChunkRowFields` rather than with
+/// `#[serde(flatten)]`, which makes serde buffer every row into an
+/// intermediate tree before reading it.
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 #[serde(from = "ChunkRowFields")]
 pub struct ChunkRow {
@@ -239,11 +239,9 @@ pub struct ChunkMessage {
 }
 
 impl ChunkMessage {
-    /// A message as `serde_json::from_str` reads it: what
-    /// [`ChunkMessage::to_json`] writes is read by hand, in a fraction of
-    /// the time, and anything else by serde_json.
+    /// Reads a message as the splitter sent it ([`ChunkMessage::to_json`]).
     pub fn from_json(json: &str) -> Result<ChunkMessage, serde_json::Error> {
-        read::read_message(json)
+        serde_json::from_str(json)
     }
 
     /// The message as `serde_json::to_string` writes it.
@@ -941,7 +939,7 @@ mod tests {
         assert_eq!(json_len(&r), serde_json::to_string(&r).unwrap().len());
     }
 
-    pub(super) fn message(rows: Vec<ChunkRow>) -> ChunkMessage {
+    fn message(rows: Vec<ChunkRow>) -> ChunkMessage {
         ChunkMessage {
             company_id: "c\"1".into(),
             import_id: "imp-1".into(),
@@ -955,10 +953,7 @@ mod tests {
     fn assert_json_as_serde(message: &ChunkMessage) {
         let json = message.to_json();
         assert_eq!(json, serde_json::to_string(message).unwrap());
-        assert_eq!(
-            &serde_json::from_str::<ChunkMessage>(&json).unwrap(),
-            message
-        );
+        assert_eq!(&ChunkMessage::from_json(&json).unwrap(), message);
     }
 
     #[test]
@@ -1173,8 +1168,7 @@ mod tests {
                 let message = message(rows);
                 let json = message.to_json();
                 prop_assert_eq!(&json, &serde_json::to_string(&message).unwrap());
-                let back: ChunkMessage = serde_json::from_str(&json).unwrap();
-                prop_assert_eq!(back, message);
+                prop_assert_eq!(ChunkMessage::from_json(&json).unwrap(), message);
             }
         }
     }

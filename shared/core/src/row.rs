@@ -440,16 +440,21 @@ impl<'de> Deserialize<'de> for Cells {
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Cells, A::Error> {
                 // Cells without escapes borrow the input until they are
                 // copied into a buffer sized once.
-                let mut cells: SmallVec<[Cow<'de, str>; 16]> = SmallVec::new();
-                while let Some(cell) = seq.next_element::<Cow<'de, str>>()? {
+                let mut cells: SmallVec<[CellText<'de>; 16]> = SmallVec::new();
+                while let Some(cell) = seq.next_element()? {
                     cells.push(cell);
                 }
-                Ok(cells.into_iter().collect())
+                Ok(cells.iter().map(|cell| &*cell.0).collect())
             }
         }
         deserializer.deserialize_seq(CellsVisitor)
     }
 }
+
+/// A cell as read: borrowed from the input when it holds no escape (serde
+/// reads a bare `Cow<str>` as an owned copy).
+#[derive(Deserialize)]
+struct CellText<'a>(#[serde(borrow)] Cow<'a, str>);
 
 /// One data row: its number and its raw cells, exactly as in the file
 /// (the failed-rows export gives them back unchanged).
