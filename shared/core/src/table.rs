@@ -158,14 +158,7 @@ fn parse_records(
     let out = output.into_cells(written);
     // Valid UTF-8 with ASCII quotes, separators and line breaks removed
     // stays valid: this checks the whole buffer once, not cell by cell.
-    let text = if simdutf8::basic::from_utf8(&out).is_ok() {
-        // SAFETY: just checked to be UTF-8, with vector instructions, in a
-        // fraction of `String::from_utf8`'s time.
-        unsafe { String::from_utf8_unchecked(out) }
-    } else {
-        // The standard check says where and why.
-        String::from_utf8(out).map_err(|e| not_text(e.utf8_error()))?
-    };
+    let text = String::from_utf8(out).map_err(|e| not_text(e.utf8_error()))?;
     let cells = CellBuffer::from_parts(text, ends);
     let rows = spans
         .into_iter()
