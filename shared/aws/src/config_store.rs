@@ -3,9 +3,8 @@
 //! item, written in the same transaction, so names stay unique per company
 //! and entity even when two admins save at once.
 
-use crate::error::{aws, StoreError};
+use crate::error::{aws, cancellation_codes, StoreError, CONDITION_FAILED};
 use crate::model::FeedConfig;
-use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem};
 use aws_sdk_dynamodb::Client;
 use dic_core::template::Template;
@@ -311,18 +310,11 @@ impl TemplateStore {
         let Err(err) = result else {
             return Ok(());
         };
-        let reasons: Vec<Option<String>> = match err.as_service_error() {
-            Some(TransactWriteItemsError::TransactionCanceledException(canceled)) => canceled
-                .cancellation_reasons()
-                .iter()
-                .map(|r| r.code().map(str::to_string))
-                .collect(),
-            _ => Vec::new(),
-        };
-        let clash = reasons
-            .iter()
+        let clash = cancellation_codes(&err)
+            .unwrap_or_default()
+            .into_iter()
             .zip(&clashes)
-            .find(|(code, _)| code.as_deref() == Some("ConditionalCheckFailed"))
+            .find(|(code, _)| *code == CONDITION_FAILED)
             .map(|(_, clash)| *clash);
         Err(match clash {
             Some(Clash::Gone) => SaveError::NotFound,

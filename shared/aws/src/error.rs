@@ -4,10 +4,12 @@ use aws_smithy_types::error::display::DisplayErrorContext;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("{operation} failed: {message}")]
+    /// A call to AWS failed; `source` is the SDK's own error, whose kind a
+    /// caller can match by type (`source.downcast_ref::<SdkError<…>>()`).
+    #[error("{operation} failed: {}", DisplayErrorContext(&**source))]
     Aws {
         operation: &'static str,
-        message: String,
+        source: Box<dyn std::error::Error + Send + Sync + 'static>,
     },
     #[error("a stored item does not have the expected shape: {0}")]
     Malformed(#[from] serde_dynamo::Error),
@@ -17,13 +19,52 @@ pub enum StoreError {
     Incomplete(String),
 }
 
-/// Wraps an SDK error with the operation, keeping its whole cause chain.
-pub(crate) fn aws<E: std::error::Error + 'static>(
+/// Wraps an SDK error with the operation, keeping the error itself.
+pub(crate) fn aws<E: std::error::Error + Send + Sync + 'static>(
     operation: &'static str,
 ) -> impl FnOnce(E) -> StoreError {
     move |err| StoreError::Aws {
         operation,
-        message: DisplayErrorContext(&err).to_string(),
+        source: Box::new(err),
+    }
+}
+
+/// Operation errors that can say a write's condition did not hold, matched
+/// by the SDK's variant rather than by its code's text.
+pub(crate) trait ConditionFailed {
+    fn condition_failed(&self) -> bool;
+}
+
+macro_rules! condition_failed {
+    ($($error:ty),*) => {$(
+        impl ConditionFailed for $error {
+            fn condition_failed(&self) -> bool {
+                self.is_conditional_check_failed_exception()
+            }
+        }
+    )*};
+}
+
+condition_failed!(
+    aws_sdk_dynamodb::operation::put_item::PutItemError,
+    aws_sdk_dynamodb::operation::update_item::UpdateItemError,
+    aws_sdk_dynamodb::operation::delete_item::DeleteItemError
+);
+
+/// A conditional write's result: `true` when written, `false` when its
+/// condition did not hold.
+pub(crate) fn written<O, E, R>(
+    result: Result<O, aws_sdk_dynamodb::error::SdkError<E, R>>,
+    operation: &'static str,
+) -> Result<bool, StoreError>
+where
+    E: ConditionFailed + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    match result {
+        Ok(_) => Ok(true),
+        Err(err) if err.as_service_error().is_some_and(E::condition_failed) => Ok(false),
+        Err(err) => Err(aws(operation)(err)),
     }
 }
 
@@ -47,6 +88,9 @@ pub(crate) fn cancellation_codes<R>(
         _ => None,
     }
 }
+
+/// The cancellation code of an action whose condition did not hold.
+pub(crate) const CONDITION_FAILED: &str = "ConditionalCheckFailed";
 
 /// Cancellation codes that another attempt may clear: a race with another
 /// writer, or throttling of one of the items.

@@ -6,7 +6,7 @@
 //! A write that lost a race is read and decided again; the fingerprints in
 //! [`StoredRecord`] make deciding again safe after a partial success.
 
-use crate::error::{aws, cancellation_codes, transient, StoreError};
+use crate::error::{aws, cancellation_codes, transient, StoreError, CONDITION_FAILED};
 use crate::keys::record_pk;
 use crate::retry::{until_done, Attempt};
 use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, Put, TransactWriteItem};
@@ -224,7 +224,7 @@ impl RecordStore {
                 let retry = cancellation_codes(&err).is_some_and(|codes| {
                     codes
                         .iter()
-                        .all(|&c| c == "None" || c == "ConditionalCheckFailed" || transient(c))
+                        .all(|&c| c == "None" || c == CONDITION_FAILED || transient(c))
                 });
                 if !retry {
                     return Err(aws("TransactWriteItems records")(err));

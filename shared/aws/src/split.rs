@@ -423,10 +423,11 @@ pub async fn read_object(
         }
         .into()));
     }
-    let body = object.body.collect().await.map_err(|err| StoreError::Aws {
-        operation: "GetObject body",
-        message: err.to_string(),
-    })?;
+    let body = object
+        .body
+        .collect()
+        .await
+        .map_err(crate::error::aws("GetObject body"))?;
     Ok(Ok(body.to_vec()))
 }
 

@@ -114,10 +114,7 @@ pub async fn presigned_post(
         .credentials
         .provide_credentials()
         .await
-        .map_err(|err| StoreError::Aws {
-            operation: "load credentials for the upload form",
-            message: err.to_string(),
-        })?;
+        .map_err(crate::error::aws("load credentials for the upload form"))?;
     let keys = SigningKeys {
         access_key_id: credentials.access_key_id(),
         secret_access_key: credentials.secret_access_key(),

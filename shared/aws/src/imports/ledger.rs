@@ -4,7 +4,7 @@
 use super::logs::{log_expiry, ChunkLog};
 use super::{n, s, written, ImportTable};
 use crate::error::{aws, StoreError};
-use crate::error::{cancellation_codes, transient};
+use crate::error::{cancellation_codes, transient, CONDITION_FAILED};
 use crate::keys::imports as k;
 use crate::model::{Counters, ImportStatus};
 use crate::retry::{until_done, Attempt};
@@ -223,9 +223,7 @@ impl ChunkLedger {
                 return Ok(Attempt::Done(true));
             };
             match cancellation_codes(&err) {
-                Some(codes) if codes.contains(&"ConditionalCheckFailed") => {
-                    Ok(Attempt::Done(false))
-                }
+                Some(codes) if codes.contains(&CONDITION_FAILED) => Ok(Attempt::Done(false)),
                 Some(codes) if codes.iter().any(|c| transient(c)) => Ok(Attempt::Again(())),
                 _ => Err(aws("TransactWriteItems count chunk")(err)),
             }

@@ -12,6 +12,7 @@ pub use ledger::{ChunkCount, ChunkLedger, ChunkState, Counter, Tally};
 pub use lifecycle::{ImportStore, ListPosition, Start};
 pub use logs::{ChunkLog, FailedRowLog, RowLogStore, WarningPart, ROW_LOG_DAYS};
 
+pub(crate) use crate::error::written;
 use crate::error::{aws, StoreError};
 use crate::keys::imports as k;
 use crate::model::ImportRecord;
@@ -75,27 +76,4 @@ fn s(value: impl Into<String>) -> AttributeValue {
 
 fn n(value: impl ToString) -> AttributeValue {
     AttributeValue::N(value.to_string())
-}
-
-/// A conditional write's result: `true` when written, `false` when its
-/// condition did not hold.
-fn written<O, E>(
-    result: Result<O, aws_sdk_dynamodb::error::SdkError<E, aws_smithy_runtime_api::http::Response>>,
-    operation: &'static str,
-) -> Result<bool, StoreError>
-where
-    E: aws_sdk_dynamodb::error::ProvideErrorMetadata + std::error::Error + 'static,
-{
-    match result {
-        Ok(_) => Ok(true),
-        Err(err)
-            if err
-                .as_service_error()
-                .and_then(|e| e.code())
-                .is_some_and(|code| code == "ConditionalCheckFailedException") =>
-        {
-            Ok(false)
-        }
-        Err(err) => Err(aws(operation)(err)),
-    }
 }
