@@ -15,6 +15,7 @@ pub mod error;
 pub mod export;
 pub mod imports;
 pub mod keys;
+#[cfg(feature = "local")]
 pub mod local;
 pub mod model;
 mod paging;
