@@ -4,6 +4,7 @@
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use dic_aws::error::StoreError;
+use dic_aws::import_cases::CaseError;
 use serde_json::json;
 
 #[derive(Debug, thiserror::Error)]
@@ -93,5 +94,17 @@ impl IntoResponse for ApiError {
         };
         let body = json!({ "error": { "code": self.code(), "message": message } });
         (self.status(), axum::Json(body)).into_response()
+    }
+}
+
+impl From<CaseError> for ApiError {
+    fn from(err: CaseError) -> ApiError {
+        match err {
+            CaseError::Invalid(message) => ApiError::bad_request(message),
+            CaseError::NotFound(what) => ApiError::NotFound(what),
+            CaseError::Conflict { code, message } => ApiError::Conflict { code, message },
+            CaseError::Unprocessable { code, message } => ApiError::Unprocessable { code, message },
+            CaseError::Store(err) => err.into(),
+        }
     }
 }

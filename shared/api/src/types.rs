@@ -40,17 +40,7 @@ pub struct CreatedImport {
 }
 
 /// `POST /imports/{id}/preview` and `/start`: a mapping, or a template.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct MappingChoice {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub mapping: Option<Mapping>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub template_id: Option<String>,
-    /// Overrides the template's settings when given.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub settings: Option<ImportSettings>,
-}
+pub use dic_aws::import_cases::MappingChoice;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Counts {

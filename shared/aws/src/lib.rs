@@ -13,6 +13,7 @@ pub mod dead_letter;
 pub mod deps;
 pub mod error;
 pub mod export;
+pub mod import_cases;
 pub mod imports;
 pub mod keys;
 #[cfg(feature = "local")]

@@ -1,6 +1,6 @@
 //! What the splitter read of a file, and a dry run of an import over it.
 
-use super::{check_mapping, load_import, resolve_choice};
+use super::{asker, load_import};
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::extract::{Json, Path};
@@ -9,6 +9,7 @@ use crate::types::{
 };
 use crate::AppState;
 use axum::extract::State;
+use dic_aws::import_cases::{check_mapping, resolve_choice};
 use dic_aws::model::{ImportRecord, ImportStatus};
 use dic_aws::split::read_object;
 use dic_core::prepare::{analyze, split, Analysis};
@@ -87,7 +88,8 @@ pub async fn preview(
 ) -> Result<axum::Json<Preview>, ApiError> {
     let import = load_import(&state, &caller, &id).await?;
     let headers = analysis_of(&import)?.headers.names.clone();
-    let (mapping, settings, _) = resolve_choice(&state, &caller, import.entity, choice).await?;
+    let resolved = resolve_choice(&state.deps, asker(&caller), import.entity, choice).await?;
+    let (mapping, settings) = (resolved.mapping, resolved.settings);
     check_mapping(import.entity, &mapping, &headers)?;
     let deps = &state.deps;
     let unreadable = |err: dic_core::FileError| ApiError::conflict(err.code(), err.to_string());

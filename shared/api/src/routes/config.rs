@@ -22,7 +22,7 @@ pub struct TemplateQuery {
 fn checked(body: TemplateBody) -> Result<Template, ApiError> {
     let template = Template::from(body);
     template.check().map_err(|err| match err {
-        TemplateError::Mapping(err) => super::mapping_error(err),
+        TemplateError::Mapping(err) => dic_aws::import_cases::CaseError::from(err).into(),
         TemplateError::NoName => ApiError::unprocessable("invalid_template", err.to_string()),
     })?;
     Ok(template)
