@@ -192,7 +192,8 @@ impl Cells {
 unsafe fn cell_text(text: &str, start: Offset, end: Offset) -> &str {
     debug_assert!(start <= end && text.is_char_boundary(start as usize));
     debug_assert!(text.is_char_boundary(end as usize));
-    // SAFETY: the caller's promise.
+    // SAFETY: `get_unchecked` needs a range within the text whose ends are
+    // character boundaries, which is what the caller promises.
     unsafe { text.get_unchecked(start as usize..end as usize) }
 }
 
@@ -257,8 +258,8 @@ impl CellBuffer {
         // One pass without a branch per end: a file has a million of them.
         let bytes = text.as_bytes();
         let (sound, _) = ends.iter().fold((true, 0), |(sound, previous), &end| {
-            // `str::is_char_boundary`, spelled out without its early
-            // returns: 11 instructions an end here against 16 with it.
+            // `str::is_char_boundary` spelled out: its early returns would
+            // put a branch per end back into the fold.
             let boundary = match bytes.get(end as usize) {
                 // Not a UTF-8 continuation byte (0x80..=0xBF).
                 Some(&b) => (b as i8) >= -0x40,
