@@ -2,6 +2,8 @@
 //! emulator (its own bucket, queues and tables, under a unique prefix) and
 //! its own company, so tests run in parallel without seeing each other.
 
+#![forbid(unsafe_code)]
+
 use aws_lambda_events::event::s3::S3Event;
 use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
 use dic_aws::clients::Clients;
@@ -12,6 +14,7 @@ use dic_aws::local::{
 };
 use dic_aws::model::{now, ImportRecord, ImportSource};
 use dic_aws::Deps;
+use dic_core::ids::{CompanyId, ImportId};
 use dic_core::mapping::{suggested_mapping, Mapping};
 use dic_core::prepare::analyze;
 use dic_core::Entity;
@@ -22,7 +25,7 @@ use std::time::{Duration, Instant};
 pub struct TestStack {
     pub deps: Arc<Deps>,
     pub stack: LocalStack,
-    pub company: String,
+    pub company: CompanyId,
     host: Option<HostHandle>,
 }
 
@@ -125,7 +128,7 @@ impl TestStack {
         TestStack {
             deps: Arc::new(Deps::new(clients, stack.resources.clone())),
             stack,
-            company: format!("company-{}", &id[..8]),
+            company: CompanyId::parse(&format!("company-{}", &id[..8])).unwrap(),
             host: None,
         }
     }
@@ -151,8 +154,8 @@ impl TestStack {
         let import_id = format!("imp-{}", uuid::Uuid::new_v4().simple());
         let key = upload_key(&self.company, &import_id, file_name);
         let mut import = ImportRecord::new(
-            &self.company,
-            &import_id,
+            self.company.clone(),
+            ImportId::parse(&import_id).unwrap(),
             entity,
             ImportSource::Upload,
             file_name,
@@ -176,8 +179,8 @@ impl TestStack {
     pub async fn started_for_sample_chunk(&self) -> String {
         let id = format!("imp-{}", uuid::Uuid::new_v4().simple());
         let import = ImportRecord::new(
-            &self.company,
-            &id,
+            self.company.clone(),
+            ImportId::parse(&id).unwrap(),
             Entity::Employees,
             ImportSource::Upload,
             "employees.csv",

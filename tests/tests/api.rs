@@ -1051,6 +1051,14 @@ async fn out_of_order_or_malformed_requests_get_clear_errors() {
     assert_eq!(import["status"], "pending_upload", "{import}");
     assert_eq!(import["created_by"], "e2e-test", "{import}");
 
+    // An id that carries a key separator is refused before any key is made.
+    let (status, answer) = api.get(&format!("/imports/{id}%23META")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
+    assert!(
+        answer["error"]["message"].as_str().unwrap().contains("`#`"),
+        "{answer}"
+    );
+
     // Nothing to analyse, preview or export before the file arrives.
     let (status, answer) = api.get(&format!("/imports/{id}/analysis")).await;
     assert_eq!(

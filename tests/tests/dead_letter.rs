@@ -236,8 +236,8 @@ async fn a_dead_lettered_feed_file_fails_the_import_it_made() {
 async fn feed_import(stack: &TestStack, key: &str, import_id: &str) -> String {
     let import_id = format!("{import_id}-{}", uuid::Uuid::new_v4().simple());
     let mut import = ImportRecord::new(
-        &stack.company,
-        &import_id,
+        stack.company.clone(),
+        dic_core::ids::ImportId::parse(&import_id).unwrap(),
         Entity::Employees,
         ImportSource::Feed,
         "latest.csv",

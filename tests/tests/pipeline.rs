@@ -434,7 +434,7 @@ async fn the_failed_rows_export_gives_back_the_failed_rows() {
     let export = dic_aws::export::export_failed_rows(
         dic_aws::export::ExportRequest {
             company_id: stack.company.clone(),
-            import_id: id.clone(),
+            import_id: dic_core::ids::ImportId::parse(&id).unwrap(),
         },
         &stack.deps,
     )

@@ -12,6 +12,7 @@ use crate::error::ApiError;
 use crate::AppState;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
+use dic_core::ids::CompanyId;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use lambda_http::request::RequestContext;
 use serde::{Deserialize, Serialize};
@@ -33,7 +34,7 @@ pub enum Role {
 /// A verified caller, scoped to one company.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Caller {
-    pub company_id: String,
+    pub company_id: CompanyId,
     pub role: Role,
     /// The token's subject: who created or started an import.
     pub subject: String,
@@ -94,13 +95,18 @@ impl ClaimNames {
         if company_id.is_empty() {
             return Err(ApiError::Unauthorized("the token names no company"));
         }
+        let company_id = CompanyId::parse(company_id).map_err(|_| {
+            ApiError::Unauthorized(
+                "the token's company is not a valid id (`#`, `/` or control characters)",
+            )
+        })?;
         let role = match named(&self.role).map(str::trim) {
             Some("SuperAdmin") => Role::SuperAdmin,
             Some("Admin") => Role::Admin,
             _ => return Err(ApiError::Forbidden),
         };
         Ok(Caller {
-            company_id: company_id.to_string(),
+            company_id,
             role,
             subject: claim("sub").unwrap_or("").to_string(),
         })
@@ -271,7 +277,7 @@ mod tests {
         assert_eq!(
             caller,
             Caller {
-                company_id: "acme".into(),
+                company_id: CompanyId::parse("acme").unwrap(),
                 role: Role::Admin,
                 subject: "u-1".into()
             }
@@ -354,7 +360,7 @@ mod tests {
         assert_eq!(
             caller,
             Caller {
-                company_id: "company-demo".into(),
+                company_id: CompanyId::parse("company-demo").unwrap(),
                 role: Role::Admin,
                 subject: "0f9e8d7c-6b5a-4938-a271-605f4e3d2c1b".into(),
             }
@@ -422,6 +428,14 @@ mod tests {
         });
         assert!(matches!(
             gateway().caller(&no_company),
+            Err(ApiError::Unauthorized(_))
+        ));
+        // A company that could reach into another's keys is no company.
+        let forged = apigw_parts(|event| {
+            claims(event).insert("custom:company_id".into(), "acme#I#x".into());
+        });
+        assert!(matches!(
+            gateway().caller(&forged),
             Err(ApiError::Unauthorized(_))
         ));
     }

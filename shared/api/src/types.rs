@@ -123,7 +123,7 @@ impl From<ImportRecord> for ImportView {
             };
         let c = import.counters;
         ImportView {
-            import_id: import.import_id,
+            import_id: import.import_id.into(),
             entity: import.entity,
             status: import.status,
             status_label: import.status.label().to_string(),

@@ -5,6 +5,7 @@ use crate::deps::Deps;
 use crate::error::{aws, StoreError};
 use crate::keys::export_key;
 use aws_sdk_s3::presigning::PresigningConfig;
+use dic_core::ids::{CompanyId, ImportId};
 use dic_core::xlsx_out::{failed_rows_xlsx, ExportError as WorkbookError, FailedRow};
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
@@ -15,8 +16,8 @@ const XLSX_TYPE: &str = "application/vnd.openxmlformats-officedocument.spreadshe
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ExportRequest {
-    pub company_id: String,
-    pub import_id: String,
+    pub company_id: CompanyId,
+    pub import_id: ImportId,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -51,11 +52,11 @@ pub async fn export_failed_rows(
         .imports
         .get(&company_id, &import_id)
         .await?
-        .ok_or_else(|| ExportError::NoSuchImport(import_id.clone()))?;
+        .ok_or_else(|| ExportError::NoSuchImport(import_id.to_string()))?;
     let headers = import
         .analysis
         .map(|a| a.headers.names)
-        .ok_or_else(|| ExportError::NotRead(import_id.clone()))?;
+        .ok_or_else(|| ExportError::NotRead(import_id.to_string()))?;
     let rows: Vec<FailedRow> = deps
         .logs
         .failed_rows(&company_id, &import_id)

@@ -11,6 +11,7 @@ use crate::model::{now, ImportRecord, ImportSource, ImportStatus};
 use crate::split::request_split;
 use crate::upload_form::{presigned_post, PostPolicy, UploadForm, UPLOAD_FORM_LIFETIME};
 use dic_core::file_error::MAX_FILE_BYTES;
+use dic_core::ids::{CompanyId, ImportId};
 use dic_core::mapping::{Mapping, MappingError};
 use dic_core::template::ImportSettings;
 use dic_core::Entity;
@@ -84,7 +85,7 @@ pub struct Resolved {
 /// Who asks: the company and subject from verified claims.
 #[derive(Clone, Copy, Debug)]
 pub struct Asker<'a> {
-    pub company_id: &'a str,
+    pub company_id: &'a CompanyId,
     pub subject: &'a str,
 }
 
@@ -123,12 +124,13 @@ pub async fn create_upload(
         return Err(CaseError::Invalid("`file_name` is required".into()));
     }
     let entity = request.entity;
-    let import_id = uuid::Uuid::new_v4().simple().to_string();
+    let import_id = ImportId::parse(&uuid::Uuid::new_v4().simple().to_string())
+        .expect("a uuid's hex digits make a valid id");
     let file_name = safe_file_name(&request.file_name);
     let key = upload_key(asker.company_id, &import_id, &file_name);
     let mut import = ImportRecord::new(
-        asker.company_id,
-        &import_id,
+        asker.company_id.clone(),
+        import_id,
         entity,
         ImportSource::Upload,
         &file_name,
@@ -178,7 +180,7 @@ pub async fn create_upload(
 pub async fn start(
     deps: &Deps,
     asker: Asker<'_>,
-    id: &str,
+    id: &ImportId,
     choice: MappingChoice,
 ) -> Result<ImportRecord, CaseError> {
     let import = load_import(deps, asker, id).await?;

@@ -3,6 +3,7 @@
 //! Object keys are made by the server; the company in an object key is
 //! trusted only because no caller can choose it.
 
+use dic_core::ids::{CompanyId, ImportId};
 use percent_encoding::percent_decode_str;
 
 pub const UPLOADS: &str = "uploads/";
@@ -42,19 +43,20 @@ pub fn safe_file_name(name: &str) -> String {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ObjectRoute {
     Upload {
-        company_id: String,
-        import_id: String,
+        company_id: CompanyId,
+        import_id: ImportId,
         file_name: String,
     },
     Feed {
-        company_id: String,
+        company_id: CompanyId,
         feed_id: String,
         file_name: String,
     },
 }
 
 /// Decodes an S3 event key (URL-encoded, `+` for spaces) and routes it.
-/// `None` for keys outside `uploads/` and `feeds/` or without all parts.
+/// `None` for keys outside `uploads/` and `feeds/`, without all parts, or
+/// whose ids are not valid ids.
 pub fn route_event_key(raw_key: &str) -> Option<(String, ObjectRoute)> {
     let plus_decoded = raw_key.replace('+', " ");
     let key = percent_decode_str(&plus_decoded)
@@ -64,14 +66,14 @@ pub fn route_event_key(raw_key: &str) -> Option<(String, ObjectRoute)> {
     let route = if let Some(rest) = key.strip_prefix(UPLOADS) {
         let (company_id, import_id, file_name) = three_parts(rest)?;
         ObjectRoute::Upload {
-            company_id,
-            import_id,
+            company_id: CompanyId::try_from(company_id).ok()?,
+            import_id: ImportId::try_from(import_id).ok()?,
             file_name,
         }
     } else if let Some(rest) = key.strip_prefix(FEEDS) {
         let (company_id, feed_id, file_name) = three_parts(rest)?;
         ObjectRoute::Feed {
-            company_id,
+            company_id: CompanyId::try_from(company_id).ok()?,
             feed_id,
             file_name,
         }
@@ -146,8 +148,8 @@ mod tests {
         assert_eq!(
             route,
             ObjectRoute::Upload {
-                company_id: "acme".into(),
-                import_id: "imp-1".into(),
+                company_id: CompanyId::parse("acme").unwrap(),
+                import_id: ImportId::parse("imp-1").unwrap(),
                 file_name: "My Staff List’s.csv".into()
             }
         );

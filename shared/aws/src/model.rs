@@ -1,5 +1,6 @@
 //! The import as stored: status, counters and what the splitter learned.
 
+use dic_core::ids::{CompanyId, ImportId};
 use dic_core::mapping::Mapping;
 use dic_core::prepare::Analysis;
 use dic_core::template::ImportSettings;
@@ -86,8 +87,8 @@ impl Counters {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ImportRecord {
-    pub company_id: String,
-    pub import_id: String,
+    pub company_id: CompanyId,
+    pub import_id: ImportId,
     pub entity: Entity,
     pub source: ImportSource,
     pub file_name: String,
@@ -140,8 +141,8 @@ pub struct ImportRecord {
 impl ImportRecord {
     /// A new import waiting for its file.
     pub fn new(
-        company_id: &str,
-        import_id: &str,
+        company_id: CompanyId,
+        import_id: ImportId,
         entity: Entity,
         source: ImportSource,
         file_name: &str,
@@ -149,8 +150,8 @@ impl ImportRecord {
         now: &str,
     ) -> ImportRecord {
         ImportRecord {
-            company_id: company_id.to_string(),
-            import_id: import_id.to_string(),
+            company_id,
+            import_id,
             entity,
             source,
             file_name: file_name.to_string(),
@@ -181,7 +182,7 @@ impl ImportRecord {
 /// with this entity, mapping and settings.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FeedConfig {
-    pub company_id: String,
+    pub company_id: CompanyId,
     pub feed_id: String,
     pub entity: Entity,
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -9,6 +9,7 @@ use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use aws_sdk_s3::error::SdkError;
 use aws_smithy_runtime_api::http::Response as HttpResponse;
 use dic_core::file_error::{FileError, MAX_FILE_BYTES};
+use dic_core::ids::{CompanyId, ImportId};
 use dic_core::mapping::Mapping;
 use dic_core::prepare;
 use dic_core::template::ImportSettings;
@@ -34,8 +35,8 @@ pub enum SplitOutcome {
 /// The API's request to split an import whose mapping is now complete.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SplitRequest {
-    pub company_id: String,
-    pub import_id: String,
+    pub company_id: CompanyId,
+    pub import_id: ImportId,
 }
 
 /// What a message of the split queue asks for.
@@ -64,12 +65,12 @@ impl SplitWork {
 /// Queues the split of a started import.
 pub async fn request_split(
     deps: &Deps,
-    company_id: &str,
-    import_id: &str,
+    company_id: &CompanyId,
+    import_id: &ImportId,
 ) -> Result<(), StoreError> {
     let body = serde_json::to_string(&SplitRequest {
-        company_id: company_id.to_string(),
-        import_id: import_id.to_string(),
+        company_id: company_id.clone(),
+        import_id: import_id.clone(),
     })?;
     deps.clients
         .sqs
@@ -184,7 +185,7 @@ async fn split_event_record(
                 .unwrap_or("");
             let import_id = feed_import_id(&key, version);
             let (mut import, template_missing) =
-                feed_import(deps, &feed, &import_id, &file_name, &key).await?;
+                feed_import(deps, &feed, import_id.clone(), &file_name, &key).await?;
             import.object_version_id = object.version_id.clone().filter(|v| !v.is_empty());
             import.object_etag = object.e_tag.clone().filter(|e| !e.is_empty());
             if deps.imports.create(&import).await? {
@@ -219,13 +220,14 @@ const SPLIT_FAILED_REASON: &str = "the file was read but its rows could not all 
 pub const FEED_TEMPLATE_MISSING: &str = "feed_template_missing";
 
 /// One import per object version: a re-delivered event finds the same id.
-fn feed_import_id(key: &str, version: &str) -> String {
+fn feed_import_id(key: &str, version: &str) -> ImportId {
     let digest = Sha256::new()
         .chain_update(key.as_bytes())
         .chain_update([0])
         .chain_update(version.as_bytes())
         .finalize();
-    format!("feed-{}", &hex::encode(digest)[..20])
+    ImportId::parse(&format!("feed-{}", &hex::encode(digest)[..20]))
+        .expect("hex digits make a valid id")
 }
 
 /// The feed file's import, and whether the feed's template is gone (its
@@ -233,12 +235,12 @@ fn feed_import_id(key: &str, version: &str) -> String {
 async fn feed_import(
     deps: &Deps,
     feed: &FeedConfig,
-    import_id: &str,
+    import_id: ImportId,
     file_name: &str,
     key: &str,
 ) -> Result<(ImportRecord, bool), StoreError> {
     let mut import = ImportRecord::new(
-        &feed.company_id,
+        feed.company_id.clone(),
         import_id,
         feed.entity,
         ImportSource::Feed,
@@ -475,8 +477,8 @@ mod tests {
         assert_eq!(
             SplitWork::read(&bodies[1]).unwrap(),
             SplitWork::Import(SplitRequest {
-                company_id: "company-demo".into(),
-                import_id: "imp-demo".into()
+                company_id: CompanyId::parse("company-demo").unwrap(),
+                import_id: ImportId::parse("imp-demo").unwrap()
             })
         );
     }

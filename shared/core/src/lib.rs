@@ -19,6 +19,7 @@ pub mod dialect;
 pub mod docs;
 pub mod file_error;
 pub mod headers;
+pub mod ids;
 pub mod limits;
 pub mod mapping;
 pub mod plan;

@@ -12,6 +12,7 @@ use axum::extract::State;
 use dic_aws::import_cases::{check_mapping, resolve_choice};
 use dic_aws::model::{ImportRecord, ImportStatus};
 use dic_aws::split::read_object;
+use dic_core::ids::ImportId;
 use dic_core::prepare::{analyze, split, Analysis};
 use dic_core::preview::{preview_file, tally_writes};
 use dic_core::validate::RowOutcome;
@@ -42,7 +43,7 @@ fn analysis_of(import: &ImportRecord) -> Result<&Analysis, ApiError> {
 pub async fn analysis(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    Path(id): Path<ImportId>,
 ) -> Result<axum::Json<AnalysisView>, ApiError> {
     let import = load_import(&state, &caller, &id).await?;
     let analysis = analysis_of(&import)?;
@@ -83,7 +84,7 @@ pub async fn analysis(
 pub async fn preview(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    Path(id): Path<ImportId>,
     Json(choice): Json<MappingChoice>,
 ) -> Result<axum::Json<Preview>, ApiError> {
     let import = load_import(&state, &caller, &id).await?;

@@ -14,6 +14,7 @@ use dic_aws::imports::ListPosition;
 use dic_aws::model::ImportStatus;
 use dic_aws::upload_form::UPLOAD_FORM_LIFETIME;
 use dic_core::file_error::MAX_FILE_BYTES;
+use dic_core::ids::ImportId;
 use serde::Deserialize;
 use tracing::info;
 
@@ -28,10 +29,10 @@ pub async fn create(
             "`entity` is required: employees, providers, locations or enrollments",
         )
     })?;
-    let choice = (body.template_id.is_some() || body.mapping.is_some()).then(|| MappingChoice {
+    let choice = (body.template_id.is_some() || body.mapping.is_some()).then_some(MappingChoice {
         mapping: body.mapping,
         template_id: body.template_id,
-        settings: body.settings.clone(),
+        settings: body.settings,
     });
     let request = NewUpload {
         entity,
@@ -46,7 +47,7 @@ pub async fn create(
     Ok((
         StatusCode::CREATED,
         axum::Json(CreatedImport {
-            import_id: import.import_id,
+            import_id: import.import_id.into(),
             upload,
             max_bytes: MAX_FILE_BYTES,
             expires_in_seconds: UPLOAD_FORM_LIFETIME.as_secs(),
@@ -84,7 +85,7 @@ pub async fn list(
 pub async fn show(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    Path(id): Path<ImportId>,
 ) -> Result<axum::Json<ImportView>, ApiError> {
     Ok(axum::Json(load_import(&state, &caller, &id).await?.into()))
 }
@@ -93,7 +94,7 @@ pub async fn show(
 pub async fn start(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    Path(id): Path<ImportId>,
     Json(choice): Json<MappingChoice>,
 ) -> Result<(StatusCode, axum::Json<ImportView>), ApiError> {
     let import = import_cases::start(&state.deps, asker(&caller), &id, choice).await?;

@@ -10,6 +10,7 @@ use crate::AppState;
 use axum::extract::State;
 use dic_aws::export::{export_failed_rows, ExportError, ExportRequest};
 use dic_aws::row_logs::{row_page, LoggedOutcome};
+use dic_core::ids::ImportId;
 use dic_core::validate::KEY_SEPARATOR;
 use dic_core::FieldType;
 use serde::Deserialize;
@@ -25,7 +26,7 @@ pub struct RowsQuery {
 pub async fn rows(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    Path(id): Path<ImportId>,
     Query(query): Query<RowsQuery>,
 ) -> Result<axum::Json<RowPage>, ApiError> {
     load_import(&state, &caller, &id).await?;
@@ -56,7 +57,7 @@ pub async fn rows(
 pub async fn failed_rows(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    Path(id): Path<ImportId>,
 ) -> Result<axum::Json<FailedRowsExport>, ApiError> {
     let request = ExportRequest {
         company_id: caller.company_id.clone(),

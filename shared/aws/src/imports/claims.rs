@@ -7,6 +7,7 @@ use crate::keys::imports as k;
 use crate::model::ImportStatus;
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_dynamodb::Client;
+use dic_core::ids::{CompanyId, ImportId};
 use serde::Deserialize;
 use std::time::Duration;
 
@@ -144,8 +145,8 @@ impl SplitClaims {
 /// A split whose claim outlived its lease.
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 pub struct StaleClaim {
-    pub company_id: String,
-    pub import_id: String,
+    pub company_id: CompanyId,
+    pub import_id: ImportId,
     /// Claims taken so far, this one included.
     #[serde(default)]
     pub split_attempts: u32,

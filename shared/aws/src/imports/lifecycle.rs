@@ -9,6 +9,7 @@ use crate::model::{ImportRecord, ImportStatus};
 use aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_dynamodb::Client;
+use dic_core::ids::ImportId;
 use dic_core::mapping::Mapping;
 use dic_core::prepare::Analysis;
 use dic_core::template::ImportSettings;
@@ -374,7 +375,7 @@ impl ImportStore {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ListPosition {
     pub created_at: String,
-    pub import_id: String,
+    pub import_id: ImportId,
 }
 
 impl ListPosition {
