@@ -1,5 +1,7 @@
 //! `dic`: the local stack and the admin API's client.
 
+#![forbid(unsafe_code)]
+
 mod client;
 mod dev;
 mod import;

@@ -1,6 +1,8 @@
 //! The admin API behind API Gateway: the JWT authorizer verifies tokens,
 //! the router reads the caller from its claims.
 
+#![forbid(unsafe_code)]
+
 use dic_api::auth::{Authenticator, ClaimNames};
 use dic_api::{router, AppState};
 use std::sync::Arc;

@@ -1,6 +1,8 @@
 //! Both dead-letter queues → dead chunks' rows counted as failed, dead split
 //! requests' imports ended `Failed`, so every import still ends.
 
+#![forbid(unsafe_code)]
+
 use aws_lambda_events::event::sqs::SqsEvent;
 use lambda_runtime::{run, service_fn, Error, LambdaEvent};
 

@@ -1,5 +1,7 @@
 //! `{ company_id, import_id }` → the failed rows as XLSX, and a link to it.
 
+#![forbid(unsafe_code)]
+
 use dic_aws::export::{export_failed_rows, ExportRequest};
 use lambda_runtime::{run, service_fn, Error, LambdaEvent};
 

@@ -1,5 +1,7 @@
 //! Chunk queue batches → validated, upserted, logged and counted rows.
 
+#![forbid(unsafe_code)]
+
 use aws_lambda_events::event::sqs::SqsEvent;
 use lambda_runtime::{run, service_fn, Error, LambdaEvent};
 

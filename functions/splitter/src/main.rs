@@ -1,6 +1,8 @@
 //! The split queue (S3 notifications of new uploads and feed files, and the
 //! API's requests for started imports) → the import's chunks on the queue.
 
+#![forbid(unsafe_code)]
+
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use lambda_runtime::{run, service_fn, Error, LambdaEvent};
 

@@ -1,6 +1,8 @@
 //! Every few minutes: splits whose splitter died are taken up again, or
 //! failed with a reason after three attempts.
 
+#![forbid(unsafe_code)]
+
 use lambda_runtime::{run, service_fn, Error, LambdaEvent};
 use serde_json::Value;
 

@@ -7,6 +7,8 @@
 //! ([`web`]) at `/`, without a token: the page signs in and then calls the
 //! API with `Authorization: Bearer`.
 
+#![forbid(unsafe_code)]
+
 pub mod auth;
 mod cursor;
 pub mod error;

@@ -4,6 +4,8 @@
 //! Handlers are plain `async fn(event, &Deps)`: a Lambda main builds
 //! [`Deps`] once and hands each event to one of them.
 
+#![forbid(unsafe_code)]
+
 mod batch;
 pub mod chunk_queue;
 pub mod clients;
