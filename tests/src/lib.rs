@@ -12,7 +12,7 @@ use dic_aws::local::{
     provision, s3_event_from_notification, spawn_host, HostHandle, HostOptions, LocalStack,
     StackNames,
 };
-use dic_aws::model::{now, ImportRecord, ImportSource};
+use dic_aws::model::{ImportRecord, ImportSource};
 use dic_aws::Deps;
 use dic_core::ids::{CompanyId, ImportId};
 use dic_core::mapping::{suggested_mapping, Mapping};
@@ -160,7 +160,7 @@ impl TestStack {
             ImportSource::Upload,
             file_name,
             &key,
-            &now(),
+            chrono::Utc::now(),
         );
         import.mapping = mapping;
         assert!(self
@@ -185,7 +185,7 @@ impl TestStack {
             ImportSource::Upload,
             "employees.csv",
             "uploads/x/employees.csv",
-            &now(),
+            chrono::Utc::now(),
         );
         assert!(self.deps.imports.create(&import).await.expect("create"));
         let (analysis, _) = analyze(Entity::Employees, &sample("employees.csv")).expect("reads");

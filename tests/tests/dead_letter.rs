@@ -7,7 +7,7 @@
 use aws_lambda_events::event::sqs::SqsMessage;
 use dic_aws::dead_letter::{count_dead_chunks, SPLIT_FAILED};
 use dic_aws::imports::Start;
-use dic_aws::model::{now, FeedConfig, ImportRecord, ImportSource, ImportStatus};
+use dic_aws::model::{FeedConfig, ImportRecord, ImportSource, ImportStatus};
 use dic_aws::process::process_chunk_batch;
 use dic_aws::split::{split_new_objects, SplitWork};
 use dic_core::template::ImportSettings;
@@ -242,7 +242,7 @@ async fn feed_import(stack: &TestStack, key: &str, import_id: &str) -> String {
         ImportSource::Feed,
         "latest.csv",
         key,
-        &now(),
+        chrono::Utc::now(),
     );
     import.status = ImportStatus::Uploaded;
     import.feed_id = Some("hris".into());

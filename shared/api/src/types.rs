@@ -1,6 +1,7 @@
 //! The API's request and response bodies, shared with the `dic` client so
 //! that both ends read the same shapes.
 
+use chrono::{DateTime, Utc};
 use dic_aws::imports::FailedRowLog;
 use dic_aws::model::{ImportRecord, ImportSource, ImportStatus};
 use dic_aws::upload_form::UploadForm;
@@ -84,12 +85,22 @@ pub struct ImportView {
     pub delimiter: Option<String>,
     pub counts: Counts,
     pub settings: ImportSettings,
-    pub created_at: String,
-    pub updated_at: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub started_at: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub finished_at: Option<String>,
+    #[serde(with = "dic_aws::model::stored_time")]
+    pub created_at: DateTime<Utc>,
+    #[serde(with = "dic_aws::model::stored_time")]
+    pub updated_at: DateTime<Utc>,
+    #[serde(
+        default,
+        with = "dic_aws::model::stored_time::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub started_at: Option<DateTime<Utc>>,
+    #[serde(
+        default,
+        with = "dic_aws::model::stored_time::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub finished_at: Option<DateTime<Utc>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

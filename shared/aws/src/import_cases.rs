@@ -7,9 +7,10 @@ use crate::deps::Deps;
 use crate::error::StoreError;
 use crate::imports::Start;
 use crate::keys::{safe_file_name, upload_key};
-use crate::model::{now, ImportRecord, ImportSource, ImportStatus};
+use crate::model::{ImportRecord, ImportSource, ImportStatus};
 use crate::split::request_split;
 use crate::upload_form::{presigned_post, PostPolicy, UploadForm, UPLOAD_FORM_LIFETIME};
+use chrono::Utc;
 use dic_core::file_error::MAX_FILE_BYTES;
 use dic_core::ids::{CompanyId, ImportId};
 use dic_core::mapping::{Mapping, MappingError};
@@ -135,7 +136,7 @@ pub async fn create_upload(
         ImportSource::Upload,
         &file_name,
         &key,
-        &now(),
+        Utc::now(),
     );
     import.created_by = Some(asker.subject.to_string());
     if let Some(choice) = request.choice {
@@ -143,7 +144,7 @@ pub async fn create_upload(
         if resolved.mapping.missing_mandatory(entity).is_empty() {
             resolved.mapping.check(entity)?;
             import.started_by = Some(asker.subject.to_string());
-            import.started_at = Some(now());
+            import.started_at = Some(Utc::now());
         }
         import.mapping = Some(resolved.mapping);
         import.settings = resolved.settings;

@@ -1,5 +1,6 @@
 //! The import as stored: status, counters and what the splitter learned.
 
+use chrono::{DateTime, Utc};
 use dic_core::ids::{CompanyId, ImportId};
 use dic_core::mapping::Mapping;
 use dic_core::prepare::Analysis;
@@ -108,10 +109,16 @@ pub struct ImportRecord {
     pub reason: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason_code: Option<String>,
-    pub created_at: String,
-    pub updated_at: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub finished_at: Option<String>,
+    #[serde(with = "stored_time")]
+    pub created_at: DateTime<Utc>,
+    #[serde(with = "stored_time")]
+    pub updated_at: DateTime<Utc>,
+    #[serde(
+        default,
+        with = "stored_time::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub finished_at: Option<DateTime<Utc>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub template_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -122,8 +129,12 @@ pub struct ImportRecord {
     /// The caller who started it, once the mapping was confirmed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub started_by: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub started_at: Option<String>,
+    #[serde(
+        default,
+        with = "stored_time::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub started_at: Option<DateTime<Utc>>,
     /// The import whose failed rows this one re-uploads, fixed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub corrects: Option<String>,
@@ -147,7 +158,7 @@ impl ImportRecord {
         source: ImportSource,
         file_name: &str,
         object_key: &str,
-        now: &str,
+        now: DateTime<Utc>,
     ) -> ImportRecord {
         ImportRecord {
             company_id,
@@ -161,8 +172,8 @@ impl ImportRecord {
             status: ImportStatus::PendingUpload,
             reason: None,
             reason_code: None,
-            created_at: now.to_string(),
-            updated_at: now.to_string(),
+            created_at: now,
+            updated_at: now,
             finished_at: None,
             template_id: None,
             feed_id: None,
@@ -193,7 +204,70 @@ pub struct FeedConfig {
     pub settings: ImportSettings,
 }
 
-/// The time as stored: RFC 3339 UTC, which sorts as text.
+/// The time now, as stored (see [`stored_time`]): for update expressions.
 pub fn now() -> String {
-    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+    stored_time::text(&Utc::now())
+}
+
+/// Times as stored and answered: RFC 3339 UTC with milliseconds, one fixed
+/// width, so that they sort as text (the company index lists imports by
+/// `created_at`) and read the same in every language.
+pub mod stored_time {
+    use chrono::{DateTime, SecondsFormat, Utc};
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn text(time: &DateTime<Utc>) -> String {
+        time.to_rfc3339_opts(SecondsFormat::Millis, true)
+    }
+
+    pub fn parse(text: &str) -> Result<DateTime<Utc>, chrono::ParseError> {
+        DateTime::parse_from_rfc3339(text).map(|t| t.with_timezone(&Utc))
+    }
+
+    pub fn serialize<S: Serializer>(time: &DateTime<Utc>, to: S) -> Result<S::Ok, S::Error> {
+        to.serialize_str(&text(time))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(from: D) -> Result<DateTime<Utc>, D::Error> {
+        let text = String::deserialize(from)?;
+        parse(&text).map_err(serde::de::Error::custom)
+    }
+
+    pub mod option {
+        use chrono::{DateTime, Utc};
+        use serde::{Deserialize, Deserializer, Serializer};
+
+        pub fn serialize<S: Serializer>(
+            time: &Option<DateTime<Utc>>,
+            to: S,
+        ) -> Result<S::Ok, S::Error> {
+            match time {
+                Some(time) => super::serialize(time, to),
+                None => to.serialize_none(),
+            }
+        }
+
+        pub fn deserialize<'de, D: Deserializer<'de>>(
+            from: D,
+        ) -> Result<Option<DateTime<Utc>>, D::Error> {
+            Option::<String>::deserialize(from)?
+                .map(|text| super::parse(&text).map_err(serde::de::Error::custom))
+                .transpose()
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn stored_times_have_one_width_and_read_back() {
+            let early = parse("2026-01-02T03:04:05Z").unwrap();
+            let late = parse("2026-01-02T03:04:05.120+00:00").unwrap();
+            assert_eq!(text(&early), "2026-01-02T03:04:05.000Z");
+            assert_eq!(text(&late), "2026-01-02T03:04:05.120Z");
+            assert!(text(&early) < text(&late));
+            assert_eq!(parse(&text(&late)).unwrap(), late);
+        }
+    }
 }

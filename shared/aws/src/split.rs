@@ -3,11 +3,12 @@
 use crate::deps::Deps;
 use crate::error::{aws, StoreError};
 use crate::keys::{route_event_key, ObjectRoute};
-use crate::model::{now, FeedConfig, ImportRecord, ImportSource, ImportStatus};
+use crate::model::{FeedConfig, ImportRecord, ImportSource, ImportStatus};
 use aws_lambda_events::event::s3::{S3Event, S3EventRecord};
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use aws_sdk_s3::error::SdkError;
 use aws_smithy_runtime_api::http::Response as HttpResponse;
+use chrono::Utc;
 use dic_core::file_error::{FileError, MAX_FILE_BYTES};
 use dic_core::ids::{CompanyId, ImportId};
 use dic_core::mapping::Mapping;
@@ -246,7 +247,7 @@ async fn feed_import(
         ImportSource::Feed,
         file_name,
         key,
-        &now(),
+        Utc::now(),
     );
     import.status = ImportStatus::Uploaded;
     import.feed_id = Some(feed.feed_id.clone());

@@ -5,10 +5,12 @@ use super::SPLIT_LEASE;
 use super::{n, s, written, ImportTable};
 use crate::error::{aws, StoreError};
 use crate::keys::imports as k;
+use crate::model::stored_time;
 use crate::model::{ImportRecord, ImportStatus};
 use aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_dynamodb::Client;
+use chrono::{DateTime, Utc};
 use dic_core::ids::ImportId;
 use dic_core::mapping::Mapping;
 use dic_core::prepare::Analysis;
@@ -44,7 +46,11 @@ impl ImportStore {
         item.insert("gsi1pk".into(), s(k::company(&record.company_id)));
         item.insert(
             "gsi1sk".into(),
-            s(format!("{}#{}", record.created_at, record.import_id)),
+            s(format!(
+                "{}#{}",
+                stored_time::text(&record.created_at),
+                record.import_id
+            )),
         );
         let result = self
             .t
@@ -374,14 +380,15 @@ impl ImportStore {
 /// import, enough to rebuild DynamoDB's start key for this company only.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ListPosition {
-    pub created_at: String,
+    #[serde(with = "crate::model::stored_time")]
+    pub created_at: DateTime<Utc>,
     pub import_id: ImportId,
 }
 
 impl ListPosition {
     fn after(import: &ImportRecord) -> ListPosition {
         ListPosition {
-            created_at: import.created_at.clone(),
+            created_at: import.created_at,
             import_id: import.import_id.clone(),
         }
     }
@@ -391,7 +398,11 @@ impl ListPosition {
             ("gsi1pk".to_string(), s(k::company(company_id))),
             (
                 "gsi1sk".to_string(),
-                s(format!("{}#{}", self.created_at, self.import_id)),
+                s(format!(
+                    "{}#{}",
+                    stored_time::text(&self.created_at),
+                    self.import_id
+                )),
             ),
             ("pk".to_string(), s(k::pk(company_id, &self.import_id))),
             ("sk".to_string(), s(k::META)),
