@@ -80,8 +80,8 @@ demo: web up
 test: venv tools dynamodb-local
 	scripts/test.sh
 
-# The functions run on arm64, where the engine reads files with NEON rather
-# than SSE2. Needs the rustup target and, on Debian, the packages qemu-user,
+# The functions run on arm64: the engine's tests built for it, under qemu.
+# Needs the rustup target and, on Debian, the packages qemu-user,
 # gcc-aarch64-linux-gnu and libc6-dev-arm64-cross.
 test-arm64:
 	command -v qemu-aarch64 >/dev/null && command -v aarch64-linux-gnu-gcc >/dev/null || { \
