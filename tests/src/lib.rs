@@ -564,3 +564,34 @@ mod tests {
         assert!(!is_loopback(""));
     }
 }
+
+/// The row logs list every row once, and agree with the counters.
+pub async fn assert_logs_agree(stack: &TestStack, import: &ImportRecord) {
+    let (company, id) = (&stack.company, &import.import_id);
+    let failed = stack.deps.logs.failed_rows(company, id).await.unwrap();
+    let logs = stack.deps.logs.chunk_logs(company, id).await.unwrap();
+    let c = import.counters;
+    assert_eq!(failed.len() as u64, c.failed, "failed row logs");
+    let sum =
+        |f: fn(&dic_aws::imports::ChunkLog) -> usize| logs.iter().map(f).sum::<usize>() as u64;
+    assert_eq!(sum(|l| l.created.len()), c.created, "created in logs");
+    assert_eq!(sum(|l| l.updated.len()), c.updated, "updated in logs");
+    assert_eq!(sum(|l| l.unchanged.len()), c.unchanged, "unchanged in logs");
+    let mut rows = std::collections::BTreeSet::new();
+    for row in failed
+        .iter()
+        .map(|f| f.row.0)
+        .chain(logs.iter().flat_map(|l| {
+            l.created
+                .iter()
+                .chain(&l.updated)
+                .chain(&l.unchanged)
+                .copied()
+        }))
+    {
+        assert!(rows.insert(row), "row {row} logged twice");
+    }
+    assert_eq!(rows.len() as u64, c.rows_total, "every row logged once");
+    assert_eq!(c.rows_done(), c.rows_total);
+    assert_eq!(c.chunks_done, c.chunk_count);
+}

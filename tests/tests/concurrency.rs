@@ -8,7 +8,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use dic_aws::dead_letter::count_dead_chunk;
 use dic_aws::imports::{ChunkCount, ChunkLog, Counter, FailedRowLog};
 use dic_aws::keys::record_pk;
-use dic_aws::model::{ImportRecord, ImportStatus};
+use dic_aws::model::ImportStatus;
 use dic_aws::process::{apply_chunk, process_chunk_batch};
 use dic_aws::row_logs::{row_page, LoggedOutcome};
 use dic_aws::split::split_new_objects;
@@ -16,7 +16,7 @@ use dic_core::chunk::ChunkMessage;
 use dic_core::mapping::Mapping;
 use dic_core::validate::WarningCode;
 use dic_core::Entity;
-use dic_e2e::{batch, sample, suggested, TestStack};
+use dic_e2e::{assert_logs_agree, batch, sample, suggested, TestStack};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// A mapping of `(header, field id)` pairs.
@@ -71,36 +71,6 @@ async fn process(stack: &TestStack, messages: &[SqsMessage]) {
         "{:?}",
         response.batch_item_failures
     );
-}
-
-/// The row logs list every row once, and agree with the counters.
-async fn assert_logs_agree(stack: &TestStack, import: &ImportRecord) {
-    let (company, id) = (&stack.company, &import.import_id);
-    let failed = stack.deps.logs.failed_rows(company, id).await.unwrap();
-    let logs = stack.deps.logs.chunk_logs(company, id).await.unwrap();
-    let c = import.counters;
-    assert_eq!(failed.len() as u64, c.failed, "failed row logs");
-    let sum = |f: fn(&ChunkLog) -> usize| logs.iter().map(f).sum::<usize>() as u64;
-    assert_eq!(sum(|l| l.created.len()), c.created, "created in logs");
-    assert_eq!(sum(|l| l.updated.len()), c.updated, "updated in logs");
-    assert_eq!(sum(|l| l.unchanged.len()), c.unchanged, "unchanged in logs");
-    let mut rows = BTreeSet::new();
-    for row in failed
-        .iter()
-        .map(|f| f.row.0)
-        .chain(logs.iter().flat_map(|l| {
-            l.created
-                .iter()
-                .chain(&l.updated)
-                .chain(&l.unchanged)
-                .copied()
-        }))
-    {
-        assert!(rows.insert(row), "row {row} logged twice");
-    }
-    assert_eq!(rows.len() as u64, c.rows_total, "every row logged once");
-    assert_eq!(c.rows_done(), c.rows_total);
-    assert_eq!(c.chunks_done, c.chunk_count);
 }
 
 /// Row numbers logged created and updated, over all of an import's logs.

@@ -2,7 +2,7 @@
 //! processors → DynamoDB, with the real SDK clients over HTTP.
 
 use dic_aws::dead_letter::count_dead_chunk;
-use dic_aws::model::{Counters, FeedConfig, ImportRecord, ImportStatus};
+use dic_aws::model::{Counters, FeedConfig, ImportStatus};
 use dic_aws::process::{apply_chunk, process_chunk_batch};
 use dic_aws::split::{split_import, split_new_objects, SplitOutcome};
 use dic_core::chunk::{ChunkLimits, ChunkMessage};
@@ -11,7 +11,7 @@ use dic_core::prepare::{analyze, split};
 use dic_core::template::ImportSettings;
 use dic_core::validate::{RowOutcome, Validator};
 use dic_core::Entity;
-use dic_e2e::{batch, sample, suggested, TestStack};
+use dic_e2e::{assert_logs_agree, batch, sample, suggested, TestStack};
 use std::collections::BTreeSet;
 
 /// What the engine alone says of a file: (valid rows, failed rows).
@@ -38,37 +38,6 @@ fn expected_outcome(entity: Entity, bytes: &[u8], mapping: &Mapping) -> (u64, u6
         }
     }
     (valid, failed)
-}
-
-/// The row logs list every row once, and agree with the counters.
-async fn assert_logs_agree(stack: &TestStack, import: &ImportRecord) {
-    let (company, id) = (&stack.company, &import.import_id);
-    let failed = stack.deps.logs.failed_rows(company, id).await.unwrap();
-    let logs = stack.deps.logs.chunk_logs(company, id).await.unwrap();
-    let c = import.counters;
-    assert_eq!(failed.len() as u64, c.failed, "failed row logs");
-    let sum =
-        |f: fn(&dic_aws::imports::ChunkLog) -> usize| logs.iter().map(f).sum::<usize>() as u64;
-    assert_eq!(sum(|l| l.created.len()), c.created, "created in logs");
-    assert_eq!(sum(|l| l.updated.len()), c.updated, "updated in logs");
-    assert_eq!(sum(|l| l.unchanged.len()), c.unchanged, "unchanged in logs");
-    let mut rows = BTreeSet::new();
-    for row in failed
-        .iter()
-        .map(|f| f.row.0)
-        .chain(logs.iter().flat_map(|l| {
-            l.created
-                .iter()
-                .chain(&l.updated)
-                .chain(&l.unchanged)
-                .copied()
-        }))
-    {
-        assert!(rows.insert(row), "row {row} logged twice");
-    }
-    assert_eq!(rows.len() as u64, c.rows_total, "every row logged once");
-    assert_eq!(c.rows_done(), c.rows_total);
-    assert_eq!(c.chunks_done, c.chunk_count);
 }
 
 fn assert_counts(c: &Counters, created: u64, updated: u64, unchanged: u64, failed: u64) {
