@@ -551,20 +551,6 @@ impl TestApi {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::is_loopback;
-
-    #[test]
-    fn only_loopback_endpoints_pass() {
-        assert!(is_loopback("http://127.0.0.1:4566"));
-        assert!(is_loopback("http://localhost:8000/"));
-        assert!(!is_loopback("http://127.0.0.1.example.com"));
-        assert!(!is_loopback("https://dynamodb.us-east-1.amazonaws.com"));
-        assert!(!is_loopback(""));
-    }
-}
-
 /// The row logs list every row once, and agree with the counters.
 pub async fn assert_logs_agree(stack: &TestStack, import: &ImportRecord) {
     let (company, id) = (&stack.company, &import.import_id);
@@ -594,4 +580,18 @@ pub async fn assert_logs_agree(stack: &TestStack, import: &ImportRecord) {
     assert_eq!(rows.len() as u64, c.rows_total, "every row logged once");
     assert_eq!(c.rows_done(), c.rows_total);
     assert_eq!(c.chunks_done, c.chunk_count);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_loopback;
+
+    #[test]
+    fn only_loopback_endpoints_pass() {
+        assert!(is_loopback("http://127.0.0.1:4566"));
+        assert!(is_loopback("http://localhost:8000/"));
+        assert!(!is_loopback("http://127.0.0.1.example.com"));
+        assert!(!is_loopback("https://dynamodb.us-east-1.amazonaws.com"));
+        assert!(!is_loopback(""));
+    }
 }

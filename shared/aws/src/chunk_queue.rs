@@ -1,15 +1,15 @@
 //! The chunk queue: the splitter's side.
 
 use crate::error::{aws, StoreError};
+use crate::retry::{until_done, Attempt};
 use aws_sdk_sqs::types::SendMessageBatchRequestEntry;
 use aws_sdk_sqs::Client;
 use dic_core::chunk::ChunkMessage;
+use tracing::warn;
 
 /// SQS limits a batch to 10 messages and 256 KiB in all.
 const BATCH_MAX_MESSAGES: usize = 10;
 const BATCH_MAX_BYTES: usize = 256 * 1024;
-/// Attempts at a batch whose entries keep failing.
-const ATTEMPTS: usize = 5;
 
 #[derive(Clone, Debug)]
 pub struct ChunkQueue {
@@ -47,45 +47,45 @@ impl ChunkQueue {
         Ok(requests)
     }
 
-    /// Sends one batch, again for the entries that failed, up to five
-    /// times; returns the number of requests made.
-    async fn send_batch(&self, mut batch: Vec<(u32, String)>) -> Result<usize, StoreError> {
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            let entries = batch
-                .iter()
-                .map(|(index, body)| {
-                    SendMessageBatchRequestEntry::builder()
-                        .id(format!("c{index}"))
-                        .message_body(body)
-                        .build()
-                        .map_err(aws("SendMessageBatch entry"))
-                })
-                .collect::<Result<Vec<_>, _>>()?;
-            let out = self
-                .client
-                .send_message_batch()
-                .queue_url(&self.url)
-                .set_entries(Some(entries))
-                .send()
-                .await
-                .map_err(aws("SendMessageBatch"))?;
-            if out.failed.is_empty() {
-                return Ok(attempt);
-            }
-            if attempt == ATTEMPTS {
-                return Err(StoreError::Incomplete(format!(
-                    "{} chunk messages could not be sent: {}",
-                    out.failed.len(),
-                    out.failed[0]
-                        .message
-                        .as_deref()
-                        .unwrap_or("no reason given")
-                )));
-            }
-            let failed: Vec<&str> = out.failed.iter().map(|f| f.id.as_str()).collect();
-            batch.retain(|(index, _)| failed.contains(&format!("c{index}").as_str()));
-        }
+    /// Sends one batch, again for the entries that failed (see
+    /// [`crate::retry`]); returns the number of requests made.
+    async fn send_batch(&self, batch: Vec<(u32, String)>) -> Result<usize, StoreError> {
+        until_done(
+            "SendMessageBatch failed entries",
+            (batch, 0),
+            |(mut batch, requests)| async move {
+                let entries = batch
+                    .iter()
+                    .map(|(index, body)| {
+                        SendMessageBatchRequestEntry::builder()
+                            .id(format!("c{index}"))
+                            .message_body(body)
+                            .build()
+                            .map_err(aws("SendMessageBatch entry"))
+                    })
+                    .collect::<Result<Vec<_>, _>>()?;
+                let out = self
+                    .client
+                    .send_message_batch()
+                    .queue_url(&self.url)
+                    .set_entries(Some(entries))
+                    .send()
+                    .await
+                    .map_err(aws("SendMessageBatch"))?;
+                let requests = requests + 1;
+                let Some(first) = out.failed.first() else {
+                    return Ok(Attempt::Done(requests));
+                };
+                warn!(
+                    failed = out.failed.len(),
+                    code = %first.code,
+                    "chunk messages not sent; sending them again"
+                );
+                let failed: Vec<&str> = out.failed.iter().map(|f| f.id.as_str()).collect();
+                batch.retain(|(index, _)| failed.contains(&format!("c{index}").as_str()));
+                Ok(Attempt::Again((batch, requests)))
+            },
+        )
+        .await
     }
 }
