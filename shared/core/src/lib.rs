@@ -26,6 +26,7 @@ pub mod plan;
 pub mod prepare;
 pub mod preview;
 pub mod row;
+pub mod rules;
 pub mod sample;
 pub mod table;
 pub mod template;

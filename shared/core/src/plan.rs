@@ -10,7 +10,9 @@ use crate::file_error::FileError;
 use crate::headers::Headers;
 use crate::mapping::Mapping;
 use crate::row::{RowNumber, SourceRow};
-use crate::template::{DateFormat, ImportSettings};
+use crate::rules::template_order;
+pub use crate::rules::DateOrder;
+use crate::template::ImportSettings;
 use keys::{for_each_by_number, DuplicateFinder, KeyReader};
 use profile::ColumnStats;
 use serde::{Deserialize, Serialize};
@@ -43,13 +45,6 @@ pub struct PlannedColumn {
     /// For ID columns: the width most values share with leading zeros kept.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id_width: Option<u8>,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum DateOrder {
-    MonthFirst,
-    DayFirst,
 }
 
 impl ImportPlan {
@@ -131,20 +126,12 @@ impl ImportPlan {
     }
 }
 
-/// The order an explicit template date format imposes.
-fn template_order(format: DateFormat) -> Option<DateOrder> {
-    match format {
-        DateFormat::MonthFirst => Some(DateOrder::MonthFirst),
-        DateFormat::DayFirst => Some(DateOrder::DayFirst),
-        DateFormat::Auto | DateFormat::Iso => None,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::keys::{ascii_lowercase, DuplicateKey};
     use super::*;
     use crate::row::Cells;
+    use crate::rules::DateFormat;
     use std::collections::BTreeMap;
     use std::collections::HashMap;
 
@@ -315,18 +302,6 @@ mod tests {
         assert_eq!(plan.key_of(&row(3, &["HIPAA-1", "", ""])), None);
         assert_eq!(plan.key_of(&row(4, &["HIPAA-1", "jane@", ""])), None);
         assert_eq!(plan.key_of(&row(5, &["HIPAA-1"])), None);
-    }
-
-    #[test]
-    fn key_of_matches_the_validators_record_key() {
-        let plan = enrollments();
-        let r = row(2, &["HIPAA-1", "Jane@Example.com", "2024-01-31"]);
-        let crate::validate::RowOutcome::Valid { record, .. } =
-            crate::validate::Validator::new(&plan).validate(&r, None)
-        else {
-            panic!("row is valid");
-        };
-        assert_eq!(plan.key_of(&r), Some(record.key));
     }
 
     #[test]

@@ -2,6 +2,7 @@
 
 use crate::catalog::Entity;
 use crate::mapping::Mapping;
+pub use crate::rules::DateFormat;
 use serde::{Deserialize, Serialize};
 
 /// What an import may do to existing and new records.
@@ -12,21 +13,6 @@ pub enum ImportMode {
     CreateAndUpdate,
     CreateOnly,
     UpdateOnly,
-}
-
-/// How to read dates such as `03/04/2025`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum DateFormat {
-    /// ISO dates always; slash dates settled by the whole column, and
-    /// rejected as ambiguous when the column cannot tell.
-    #[default]
-    Auto,
-    Iso,
-    /// US: `MM/DD/YYYY`.
-    MonthFirst,
-    /// `DD/MM/YYYY`.
-    DayFirst,
 }
 
 /// What a blank cell means when it updates an existing record.

@@ -5,8 +5,9 @@
 use super::ImportPlan;
 use crate::catalog::FieldType;
 use crate::row::{RowNumber, SourceRow};
-use crate::validate::{date_rule, normalize, trim, KEY_SEPARATOR};
-use crate::validate::{email_case, DateRule, EmailCase};
+use crate::rules::{date_rule, record_key, trim, DateRule};
+use crate::validate::{email_case, normalize, EmailCase};
+use smallvec::SmallVec;
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::hash::{BuildHasher, Hash, Hasher};
@@ -63,18 +64,9 @@ impl KeyReader {
             }
             normalize(field_type, raw, rule).ok()
         };
-        if let [only] = columns {
-            return value(only);
-        }
-        let mut key = String::new();
-        for (i, column) in columns.iter().enumerate() {
-            let value = value(column)?;
-            if i > 0 {
-                key.push(KEY_SEPARATOR);
-            }
-            key.push_str(&value);
-        }
-        Some(Cow::Owned(key))
+        let values: SmallVec<[Cow<'r, str>; 2]> =
+            columns.iter().map(value).collect::<Option<_>>()?;
+        Some(record_key(values))
     }
 }
 

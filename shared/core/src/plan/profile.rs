@@ -2,11 +2,11 @@
 //! date column and the width of an ID column whose values keep leading
 //! zeros.
 
-use super::{template_order, DateOrder, ImportPlan};
+use super::ImportPlan;
 use crate::catalog::FieldType;
 use crate::row::SourceRow;
-use crate::template::DateFormat;
-use crate::validate::{numeric_parts, trim};
+use crate::rules::{template_order, trim, DateFormat, DateOrder};
+use crate::validate::numeric_parts;
 
 /// What the date and ID columns' cells show, gathered row by row.
 pub(super) struct ColumnStats {

@@ -5,21 +5,10 @@
 //! itself settles the day/month order, or the cell fails as ambiguous.
 
 use super::values::{as_cow, Normalized};
-use super::{quoted, trim, Rejection};
-use crate::plan::DateOrder;
+use super::{quoted, Rejection};
+use crate::rules::{trim, DateOrder, DateRule};
 use crate::validate::ErrorCode;
 use std::borrow::Cow;
-
-/// How a column's dates are read, resolved once per column.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum DateRule {
-    /// The template says ISO: nothing else is accepted.
-    IsoOnly,
-    /// Numeric dates are read in this order; a value invalid in it fails.
-    Order(DateOrder),
-    /// Nothing settles the order: values whose parts could be either fail.
-    Undecided,
-}
 
 /// The three numbers of a non-ISO numeric date such as `03/05/2024`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -13,8 +13,9 @@ mod place;
 mod text;
 mod values;
 
+pub use crate::rules::{DateRule, KEY_SEPARATOR};
 pub use choice::{normalize_boolean, normalize_choice};
-pub use date::{normalize_date, numeric_parts, DateRule, NumericDate};
+pub use date::{normalize_date, numeric_parts, NumericDate};
 pub(crate) use email::{email_case, EmailCase};
 pub use email::{is_valid_email, normalize_email};
 pub use ids::{normalize_dea, normalize_npi};
@@ -27,16 +28,13 @@ use values::{as_cow, Normalized};
 use crate::catalog::{Field, FieldType};
 use crate::chunk::{ChunkRow, CutRow};
 use crate::limits::{shown, MAX_CELL_CHARS, MAX_COLUMNS, MAX_ROW_BYTES, MAX_SHOWN_CHARS};
-use crate::plan::{DateOrder, ImportPlan};
+use crate::plan::ImportPlan;
 use crate::row::{RowNumber, SourceRow};
-use crate::template::DateFormat;
+use crate::rules::{date_rule, record_key, trim};
 use choice::Choices;
 use serde::{Deserialize, Serialize};
 use smallvec::SmallVec;
 use std::borrow::Cow;
-
-/// Separates the key fields' values in [`Record::key`].
-pub const KEY_SEPARATOR: char = '\u{1f}';
 
 /// Stable error codes (API, row logs, the failed-rows export).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -183,31 +181,6 @@ fn quoted(value: &str) -> String {
     format!("{:?}", shown(value, MAX_SHOWN_CHARS))
 }
 
-/// `str::trim`, with a fast return for the usual cell whose first and last
-/// bytes are ASCII and not whitespace (trim decodes characters from both
-/// ends, which shows up at millions of cells).
-pub(crate) fn trim(s: &str) -> &str {
-    let plain = |b: u8| PLAIN_EDGE[usize::from(b)];
-    match s.as_bytes() {
-        [first, .., last] if plain(*first) && plain(*last) => s,
-        [only] if plain(*only) => s,
-        _ => s.trim(),
-    }
-}
-
-/// Bytes that are ASCII and not whitespace as `char::is_whitespace` sees
-/// it (\t \n \x0B \x0C \r and space): a cell starting and ending with
-/// one needs no trimming. A table: [`trim`] runs several times per cell.
-static PLAIN_EDGE: [bool; 256] = {
-    let mut table = [false; 256];
-    let mut b = 0;
-    while b < 0x80 {
-        table[b] = !matches!(b as u8, b'\t'..=b'\r' | b' ');
-        b += 1;
-    }
-    table
-};
-
 /// Equal ignoring case and whitespace (and dots when asked), without
 /// allocating: `" New  york "` matches `"New York"`, `"u.s.a."` `"USA"`.
 fn loose_eq(input: &str, candidate: &str, ignore_dots: bool) -> bool {
@@ -236,17 +209,6 @@ fn loose_eq_ascii(input: &[u8], candidate: &[u8], ignore_dots: bool) -> bool {
             (Some(x), Some(y)) if x.eq_ignore_ascii_case(y) => {}
             _ => return false,
         }
-    }
-}
-
-/// The rule a date column reads its values by: the template's format, else
-/// the order the whole column settled, else none.
-pub fn date_rule(format: DateFormat, column_order: Option<DateOrder>) -> DateRule {
-    match format {
-        DateFormat::Iso => DateRule::IsoOnly,
-        DateFormat::MonthFirst => DateRule::Order(DateOrder::MonthFirst),
-        DateFormat::DayFirst => DateRule::Order(DateOrder::DayFirst),
-        DateFormat::Auto => column_order.map_or(DateRule::Undecided, DateRule::Order),
     }
 }
 
@@ -503,15 +465,8 @@ impl<'p> Validator<'p> {
         if !errors.is_empty() {
             return RowOutcome::Invalid { errors, warnings };
         }
-        let key_value = |at: &Option<usize>| at.map_or("", |i| values.value_at(i));
-        let key_len = key_at.iter().map(|at| key_value(at).len() + 1).sum();
-        let mut key = String::with_capacity(key_len);
-        for (i, at) in key_at.iter().enumerate() {
-            if i > 0 {
-                key.push(KEY_SEPARATOR);
-            }
-            key.push_str(key_value(at));
-        }
+        let key_value = |at: &Option<usize>| Cow::Borrowed(at.map_or("", |i| values.value_at(i)));
+        let key = record_key(key_at.iter().map(key_value)).into_owned();
         RowOutcome::Valid {
             record: Record {
                 key,
@@ -656,6 +611,7 @@ mod tests {
     use crate::headers::Headers;
     use crate::mapping::Mapping;
     use crate::row::Cells;
+    use crate::rules::{DateFormat, DateOrder};
     use crate::template::ImportSettings;
 
     fn plan(entity: Entity, pairs: &[(&str, &str)], settings: ImportSettings) -> ImportPlan {
