@@ -200,8 +200,12 @@ impl PartialEq for DuplicateKey<'_> {
 impl Eq for DuplicateKey<'_> {}
 
 impl Hash for DuplicateKey<'_> {
-    /// Eight-byte reads, lower-cased eight bytes at a time, the last ones
-    /// overlapping: no copy, and one hasher round per sixteen bytes.
+    /// Hashes the normalized text without building it: a folded cell is
+    /// lower-cased as it is read, so it hashes as its lower-case copy would
+    /// and meets that copy in the table, though no copy is made. The text
+    /// is read in whole words, the last overlapping the one before, so no
+    /// padded copy is needed either: the splitter hashes every row's key,
+    /// and an allocation per row would show in the whole path.
     fn hash<H: Hasher>(&self, state: &mut H) {
         let (bytes, fold) = self.parts();
         let fold = |word: u64| if fold { ascii_lowercase(word) } else { word };
