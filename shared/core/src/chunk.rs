@@ -46,7 +46,7 @@ pub struct ChunkRow {
     pub row: SourceRow,
     /// Set when an earlier row of the file has the same key.
     pub duplicate_of: Option<RowNumber>,
-    /// Set when the row was too large to travel whole ([`fit_row`]): its
+    /// Set when the row was too large to travel whole ([`chunk_rows`]): its
     /// cells are cut to fit, and the row fails
     /// ([`crate::validate::Validator::validate_chunk_row`]). Boxed: rare,
     /// and every row moves through the splitter several times.
@@ -89,14 +89,9 @@ const CUT_TEXT_BYTES: usize = MAX_ROW_BYTES / 2;
 /// longer cell gets room: the short cells are the ones an admin fixes.
 const SHORT_CELL_BYTES: usize = 1024;
 
-/// The row as it can travel in a chunk message: as it is when within
-/// [`MAX_ROW_BYTES`], [`MAX_COLUMNS`] cells and [`MAX_CELL_CHARS`] per cell;
-/// otherwise with its cells cut to fit and [`ChunkRow::cut`] saying what
-/// it was. A cut row keeps its first [`MAX_COLUMNS`] cells, its short cells
-/// whole, and the beginning of its long ones as room allows, so that the
-/// failed-rows file shows the admin which row and cell to shorten; its
-/// chunk always fits a message and its row log a DynamoDB item.
-pub fn fit_row(row: ChunkRow) -> ChunkRow {
+/// The row as [`chunk_rows`] sends it, for tests that look at one row.
+#[cfg(test)]
+pub(crate) fn fit_row(row: ChunkRow) -> ChunkRow {
     let bytes = row_json_len(&row);
     if within_limits(&row, bytes) {
         return row;
@@ -305,8 +300,14 @@ struct Envelope<'a> {
 
 /// Splits rows into messages whose JSON stays within `limits`.
 /// A single row larger than the byte limit still gets a chunk of its own.
-/// Every row is first fitted to the row limits ([`fit_row`]): with the
-/// default limits, every chunk fits a queue message.
+/// Every row is first fitted to the row limits: as it is when within
+/// [`MAX_ROW_BYTES`], [`MAX_COLUMNS`] cells and [`MAX_CELL_CHARS`] per cell;
+/// otherwise with its cells cut to fit and [`ChunkRow::cut`] saying what
+/// it was. A cut row keeps its first [`MAX_COLUMNS`] cells, its short cells
+/// whole, and the beginning of its long ones as room allows, so that the
+/// failed-rows file shows the admin which row and cell to shorten. With
+/// the default limits, every chunk fits a queue message and every row log
+/// a DynamoDB item.
 ///
 /// Sizes are measured once: the envelope without rows (with the widest
 /// possible index and count), then each row, so the cost is one

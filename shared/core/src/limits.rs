@@ -13,7 +13,6 @@
 //! ([`crate::FileError`]); a row beyond a row-level limit fails alone
 //! (`cell_too_long`, `row_too_long`) and the rest of the file imports.
 
-use crate::catalog::{Entity, FieldType};
 use crate::file_error::FileError;
 use crate::headers::Headers;
 use std::borrow::Cow;
@@ -96,7 +95,9 @@ pub const MAX_RECORD_KEY_BYTES: usize = 1024;
 /// bytes; the key fields are joined by a one-byte separator. At most 765
 /// bytes (enrollments), within [`MAX_RECORD_KEY_BYTES`]; the AWS side adds
 /// its own prefix to the key (company and entity) within the rest.
-pub fn max_record_key_bytes(entity: Entity) -> usize {
+#[cfg(test)]
+pub(crate) fn max_record_key_bytes(entity: crate::catalog::Entity) -> usize {
+    use crate::catalog::FieldType;
     let fields: Vec<usize> = entity
         .key_fields()
         .map(|field| match field.field_type {
@@ -178,6 +179,7 @@ pub(crate) fn chars_over(text: &str, limit: usize) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::catalog::Entity;
 
     #[test]
     fn shown_cuts_on_characters_and_marks_the_cut() {

@@ -27,10 +27,6 @@ pub enum MappingError {
 }
 
 impl Mapping {
-    pub fn field_for(&self, header: &str) -> Option<&str> {
-        self.0.get(header).map(String::as_str)
-    }
-
     /// Mandatory fields no header maps to, in catalog order.
     pub fn missing_mandatory(&self, entity: Entity) -> Vec<&'static Field> {
         entity
@@ -934,7 +930,10 @@ mod tests {
         let all = suggest(Entity::Employees, &headers(&names), &[]);
         let mapping = suggested_mapping(&all, 0.5);
         assert_eq!(mapping.0.len(), 4);
-        assert_eq!(mapping.field_for("Status"), Some("employee_status"));
+        assert_eq!(
+            mapping.0.get("Status").map(String::as_str),
+            Some("employee_status")
+        );
         assert_eq!(mapping.check(Entity::Employees), Ok(()));
     }
 

@@ -13,16 +13,13 @@ use crate::row::{RowNumber, SourceRow};
 use crate::rules::template_order;
 pub use crate::rules::DateOrder;
 use crate::template::ImportSettings;
-use keys::{for_each_by_number, DuplicateFinder, KeyReader};
+use keys::{for_each_by_number, DuplicateFinder};
 use profile::ColumnStats;
 use serde::{Deserialize, Serialize};
-use std::borrow::Cow;
 use std::collections::HashSet;
 
 mod keys;
 mod profile;
-
-pub use keys::find_duplicates;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ImportPlan {
@@ -98,15 +95,18 @@ impl ImportPlan {
     }
 
     /// Settles column-wide facts from every row of the file.
-    pub fn profile(&mut self, rows: &[SourceRow]) {
+    #[cfg(test)]
+    fn profile(&mut self, rows: &[SourceRow]) {
         let mut stats = ColumnStats::new(self);
         rows.iter().for_each(|row| stats.add(row));
         stats.settle(self);
     }
 
-    /// [`ImportPlan::profile`] and [`find_duplicates`] in one pass over the
-    /// rows, as the splitter needs both: each row's earlier row with the
-    /// same key, by the row's index in `rows`.
+    /// Settles column-wide facts from every row of the file, and finds
+    /// each row's earlier row with the same key, by the row's index in
+    /// `rows`: one pass, as the splitter needs both. "Earlier" is by row
+    /// number, not slice order, so the answer is the same whatever order
+    /// the rows arrive in.
     pub fn profile_and_find_duplicates(&mut self, rows: &[SourceRow]) -> Vec<Option<RowNumber>> {
         let mut stats = ColumnStats::new(self);
         let mut finder = DuplicateFinder::new(self, rows.len());
@@ -121,17 +121,21 @@ impl ImportPlan {
 
     /// The normalized record key of a row (e.g. lower-cased email), or
     /// `None` when a key cell is blank or invalid (the validator says why).
-    pub fn key_of(&self, row: &SourceRow) -> Option<String> {
-        KeyReader::new(self).key(row).map(Cow::into_owned)
+    #[cfg(test)]
+    pub(crate) fn key_of(&self, row: &SourceRow) -> Option<String> {
+        keys::KeyReader::new(self)
+            .key(row)
+            .map(std::borrow::Cow::into_owned)
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::keys::{ascii_lowercase, DuplicateKey};
+    use super::keys::{ascii_lowercase, find_duplicates, DuplicateKey};
     use super::*;
     use crate::row::Cells;
     use crate::rules::DateFormat;
+    use std::borrow::Cow;
     use std::collections::BTreeMap;
     use std::collections::HashMap;
 

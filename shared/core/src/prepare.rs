@@ -175,7 +175,10 @@ mod tests {
             }
         ));
         let mapping = suggested_mapping(&analysis.suggestions, 0.5);
-        assert_eq!(mapping.field_for("Surname"), Some("last_name"));
+        assert_eq!(
+            mapping.0.get("Surname").map(String::as_str),
+            Some("last_name")
+        );
         let chunks = split(
             "acme",
             "i1",

@@ -9,7 +9,6 @@ use crate::rules::{date_rule, record_key, trim, DateRule};
 use crate::validate::{email_case, normalize, EmailCase};
 use smallvec::SmallVec;
 use std::borrow::Cow;
-use std::collections::HashMap;
 use std::hash::{BuildHasher, Hash, Hasher};
 
 /// Reads rows' keys with the key columns resolved once, not per row.
@@ -71,12 +70,13 @@ impl KeyReader {
 }
 
 /// Later rows whose key an earlier row already has: row → first row.
-///
-/// "Earlier" is by row number, not slice order, so the answer is the same
-/// whatever order the rows arrive in.
-pub fn find_duplicates(plan: &ImportPlan, rows: &[SourceRow]) -> HashMap<RowNumber, RowNumber> {
+#[cfg(test)]
+pub(super) fn find_duplicates(
+    plan: &ImportPlan,
+    rows: &[SourceRow],
+) -> std::collections::HashMap<RowNumber, RowNumber> {
     let mut finder = DuplicateFinder::new(plan, rows.len());
-    let mut duplicates = HashMap::new();
+    let mut duplicates = std::collections::HashMap::new();
     for_each_by_number(rows, |_, row| {
         if let Some(first) = finder.first_of(row) {
             duplicates.insert(row.number, first);

@@ -4,11 +4,10 @@
 //! the whole column (see [`crate::plan::ImportPlan::profile`]) or the value
 //! itself settles the day/month order, or the cell fails as ambiguous.
 
-use super::values::{as_cow, Normalized};
+use super::values::Normalized;
 use super::{quoted, Rejection};
 use crate::rules::{trim, DateOrder, DateRule};
 use crate::validate::ErrorCode;
-use std::borrow::Cow;
 
 /// The three numbers of a non-ISO numeric date such as `03/05/2024`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -34,12 +33,8 @@ const MONTHS: [&str; 12] = [
     "december",
 ];
 
-/// Borrowed from `raw` when it is already `YYYY-MM-DD`.
-pub fn normalize_date(raw: &str, rule: DateRule) -> Result<Cow<'_, str>, Rejection> {
-    as_cow(|out| write_date(raw, rule, out))
-}
-
-/// [`normalize_date`], appending the ISO form to `out`.
+/// A date as `YYYY-MM-DD`, read by `rule`: kept when it already is,
+/// otherwise the ISO form appended to `out`.
 pub(crate) fn write_date<'r>(
     raw: &'r str,
     rule: DateRule,
@@ -371,6 +366,12 @@ fn capitalized(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::borrow::Cow;
+
+    /// The normalized value, borrowed from `raw` when it is already in form.
+    fn normalize_date(raw: &str, rule: DateRule) -> Result<Cow<'_, str>, Rejection> {
+        crate::validate::values::as_cow(|out| write_date(raw, rule, out))
+    }
 
     const AUTO: DateRule = DateRule::Undecided;
     const US: DateRule = DateRule::Order(DateOrder::MonthFirst);

@@ -2,19 +2,14 @@
 //! hold work addresses; quoted local parts and IP-literal domains are
 //! rejected on purpose because they are almost always typos.
 
-use super::values::{as_cow, Normalized};
+use super::values::Normalized;
 use super::{quoted, trim, Rejection};
 use crate::limits::MAX_EMAIL_BYTES;
 use crate::validate::ErrorCode;
-use std::borrow::Cow;
 
-/// Trimmed and lower-cased, so `Jane@X.com` and `jane@x.com` are one person.
-/// Borrowed from `raw` when it is already lower-case.
-pub fn normalize_email(raw: &str) -> Result<Cow<'_, str>, Rejection> {
-    as_cow(|out| write_email(raw, out))
-}
-
-/// [`normalize_email`], appending a lower-cased copy to `out`.
+/// Trimmed and lower-cased, so `Jane@X.com` and `jane@x.com` are one person:
+/// kept when already lower-case, otherwise a lower-cased copy appended to
+/// `out`.
 pub(crate) fn write_email<'r>(raw: &'r str, out: &mut String) -> Result<Normalized<'r>, Rejection> {
     let value = trim(raw);
     match email_case(value) {
@@ -49,13 +44,6 @@ pub(crate) fn write_email<'r>(raw: &'r str, out: &mut String) -> Result<Normaliz
     }
 }
 
-/// One `@`; a local part without spaces; a domain of at least two labels of
-/// letters, digits and inner hyphens; a top-level domain of 2+ letters; at
-/// most 254 bytes in all.
-pub fn is_valid_email(value: &str) -> bool {
-    email_case(value).is_some()
-}
-
 /// What lower-casing a valid address takes: callers that only compare
 /// addresses (duplicate keys) can then skip building the lower-case copy.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -68,7 +56,9 @@ pub(crate) enum EmailCase {
     Unicode,
 }
 
-/// `None` when `value` is not a valid address ([`is_valid_email`]).
+/// `None` when `value` is not a valid address: one `@`; a local part
+/// without spaces; a domain of at least two labels of letters, digits and
+/// inner hyphens; a top-level domain of 2+ letters; at most 254 bytes in all.
 pub(crate) fn email_case(value: &str) -> Option<EmailCase> {
     let at = value.bytes().position(|b| b == b'@')?;
     let (local, domain) = (&value[..at], &value.as_bytes()[at + 1..]);
@@ -134,6 +124,16 @@ fn dot_separated(text: &[u8]) -> impl Iterator<Item = &[u8]> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::borrow::Cow;
+
+    /// The normalized value, borrowed from `raw` when it is already in form.
+    fn normalize_email(raw: &str) -> Result<Cow<'_, str>, Rejection> {
+        crate::validate::values::as_cow(|out| write_email(raw, out))
+    }
+
+    fn is_valid_email(value: &str) -> bool {
+        email_case(value).is_some()
+    }
 
     #[test]
     fn addresses_over_254_bytes_are_invalid() {

@@ -15,11 +15,9 @@ mod values;
 
 pub use crate::rules::{DateRule, KEY_SEPARATOR};
 pub use choice::{normalize_boolean, normalize_choice};
-pub use date::{normalize_date, numeric_parts, NumericDate};
+pub use date::{numeric_parts, NumericDate};
 pub(crate) use email::{email_case, EmailCase};
-pub use email::{is_valid_email, normalize_email};
 pub use ids::{normalize_dea, normalize_npi};
-pub use phone::normalize_phone;
 pub use place::{normalize_country, normalize_state, normalize_zip};
 pub use text::{id_warning, looks_scientific, normalize_id, normalize_text};
 pub use values::Values;
@@ -478,7 +476,7 @@ impl<'p> Validator<'p> {
     }
 
     /// [`Validator::validate`] of a row as a chunk message carries it: a row
-    /// the splitter had to cut to fit ([`crate::chunk::fit_row`]) fails
+    /// the splitter had to cut to fit ([`crate::chunk::chunk_rows`]) fails
     /// with `cell_too_long` for each cell over [`MAX_CELL_CHARS`], or
     /// `row_too_long` when the row as a whole was too large; its cut cells
     /// are not judged by their field's rules (their text is not the

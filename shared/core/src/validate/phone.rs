@@ -6,20 +6,15 @@
 //! files hold: NANP numbers in any punctuation, and international numbers
 //! already written with `+`.
 
-use super::values::{as_cow, Normalized};
+use super::values::Normalized;
 use super::{quoted, trim, Rejection};
 use crate::validate::ErrorCode;
-use std::borrow::Cow;
 
 /// At most 15 digits in E.164; a little room to report longer inputs.
 const MAX_DIGITS: usize = 15;
 
-/// Borrowed from `raw` when it is already in E.164.
-pub fn normalize_phone(raw: &str) -> Result<Cow<'_, str>, Rejection> {
-    as_cow(|out| write_phone(raw, out))
-}
-
-/// [`normalize_phone`], appending the E.164 form to `out`.
+/// A phone number in E.164: kept when it already is, otherwise the E.164
+/// form appended to `out`.
 pub(crate) fn write_phone<'r>(raw: &'r str, out: &mut String) -> Result<Normalized<'r>, Rejection> {
     let value = trim(raw);
     let (international, rest) = match value.strip_prefix('+') {
@@ -115,6 +110,12 @@ fn invalid(value: &str, why: &str) -> Rejection {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::borrow::Cow;
+
+    /// The normalized value, borrowed from `raw` when it is already in form.
+    fn normalize_phone(raw: &str) -> Result<Cow<'_, str>, Rejection> {
+        crate::validate::values::as_cow(|out| write_phone(raw, out))
+    }
 
     #[test]
     fn us_numbers_in_any_punctuation_become_e164() {
