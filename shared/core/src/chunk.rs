@@ -89,14 +89,21 @@ const CUT_TEXT_BYTES: usize = MAX_ROW_BYTES / 2;
 /// longer cell gets room: the short cells are the ones an admin fixes.
 const SHORT_CELL_BYTES: usize = 1024;
 
-/// The row as [`chunk_rows`] sends it, for tests that look at one row.
-#[cfg(test)]
+/// The row as [`chunk_rows`] sends it: a preview judges the rows the
+/// import will see.
 pub(crate) fn fit_row(row: ChunkRow) -> ChunkRow {
+    fit_measured(row).0
+}
+
+/// [`fit_row`], and the fitted row's size in a message.
+fn fit_measured(row: ChunkRow) -> (ChunkRow, usize) {
     let bytes = row_json_len(&row);
     if within_limits(&row, bytes) {
-        return row;
+        return (row, bytes);
     }
-    cut_row(row, bytes)
+    let cut = cut_row(row, bytes);
+    let bytes = row_json_len(&cut);
+    (cut, bytes)
 }
 
 /// Whether a row of `bytes` in a message travels as it is.
@@ -336,14 +343,7 @@ pub fn chunk_rows(
     let mut current: Vec<ChunkRow> = group();
     let mut current_bytes = envelope_bytes;
     for row in rows {
-        let mut row_bytes = row_json_len(&row);
-        let row = if within_limits(&row, row_bytes) {
-            row
-        } else {
-            let cut = cut_row(row, row_bytes);
-            row_bytes = row_json_len(&cut);
-            cut
-        };
+        let (row, row_bytes) = fit_measured(row);
         let separator = usize::from(!current.is_empty());
         let fits = current.len() < max_rows
             && current_bytes

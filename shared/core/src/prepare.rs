@@ -126,17 +126,16 @@ fn sample_row(row: &SourceRow) -> SourceRow {
     }
 }
 
-/// Plans the import (mandatory columns, column profile, duplicate keys) and
-/// cuts the rows into messages.
-pub fn split(
-    company_id: &str,
-    import_id: &str,
+/// Plans a table's rows for `entity`: the plan (mandatory columns, and the
+/// column profile settled from every row) and each row with the earlier
+/// row that has its key, in file order. Splitting and preview both start
+/// here, so a preview judges the rows as the import will.
+pub fn plan_rows(
     entity: Entity,
     table: Table,
     mapping: &Mapping,
     settings: ImportSettings,
-    limits: ChunkLimits,
-) -> Result<Vec<ChunkMessage>, FileError> {
+) -> Result<(ImportPlan, impl Iterator<Item = ChunkRow>), FileError> {
     let mut plan = ImportPlan::new(entity, &table.headers, mapping, settings)?;
     let first_rows = plan.profile_and_find_duplicates(&table.rows);
     let rows = table
@@ -147,6 +146,20 @@ pub fn split(
             duplicate_of,
             ..ChunkRow::new(row)
         });
+    Ok((plan, rows))
+}
+
+/// Plans the import ([`plan_rows`]) and cuts the rows into messages.
+pub fn split(
+    company_id: &str,
+    import_id: &str,
+    entity: Entity,
+    table: Table,
+    mapping: &Mapping,
+    settings: ImportSettings,
+    limits: ChunkLimits,
+) -> Result<Vec<ChunkMessage>, FileError> {
+    let (plan, rows) = plan_rows(entity, table, mapping, settings)?;
     Ok(chunk_rows(company_id, import_id, &plan, rows, limits))
 }
 

@@ -2,7 +2,12 @@
 //! the valid rows would do to the stored records. Nothing is written; the
 //! caller reads the stored records by key and passes them in.
 
-use crate::chunk::ChunkMessage;
+use crate::catalog::Entity;
+use crate::chunk::fit_row;
+use crate::file_error::FileError;
+use crate::mapping::Mapping;
+use crate::prepare::plan_rows;
+use crate::table::Table;
 use crate::template::ImportSettings;
 use crate::upsert::{decide, Decision, Origin, RowResult, StoredRecord};
 use crate::validate::{ErrorCode, Record, RowOutcome, Validator};
@@ -23,39 +28,46 @@ pub struct FilePreview {
     pub records: Vec<(RowNumber, Record<'static>)>,
 }
 
-/// Validates every row of the split file, keeping the first `sample`
+/// Plans the table's rows as an import would ([`plan_rows`]) and validates
+/// every one, fitted as it would travel, keeping the first `sample`
 /// outcomes whole.
-pub fn preview_file(chunks: &[ChunkMessage], sample: usize) -> FilePreview {
+pub fn preview_file(
+    entity: Entity,
+    table: Table,
+    mapping: &Mapping,
+    settings: ImportSettings,
+    sample: usize,
+) -> Result<FilePreview, FileError> {
+    let (plan, rows) = plan_rows(entity, table, mapping, settings)?;
+    let validator = Validator::new(&plan);
     let mut preview = FilePreview::default();
-    for chunk in chunks {
-        let validator = Validator::new(&chunk.plan);
-        for row in &chunk.rows {
-            let outcome = validator.validate_chunk_row(row);
-            preview.rows += 1;
-            match &outcome {
-                RowOutcome::Valid { record, .. } => {
-                    preview.valid += 1;
-                    preview
-                        .records
-                        .push((row.row.number, record.clone().into_owned()));
-                }
-                RowOutcome::Invalid { errors, .. } => {
-                    preview.invalid += 1;
-                    let mut codes: Vec<ErrorCode> = errors.iter().map(|e| e.code).collect();
-                    codes.dedup();
-                    for code in codes {
-                        *preview.errors_by_code.entry(code).or_default() += 1;
-                    }
-                }
-            }
-            if preview.first_rows.len() < sample {
+    for row in rows {
+        let row = fit_row(row);
+        let outcome = validator.validate_chunk_row(&row);
+        preview.rows += 1;
+        match &outcome {
+            RowOutcome::Valid { record, .. } => {
+                preview.valid += 1;
                 preview
-                    .first_rows
-                    .push((row.row.number, outcome.into_owned()));
+                    .records
+                    .push((row.row.number, record.clone().into_owned()));
+            }
+            RowOutcome::Invalid { errors, .. } => {
+                preview.invalid += 1;
+                let mut codes: Vec<ErrorCode> = errors.iter().map(|e| e.code).collect();
+                codes.dedup();
+                for code in codes {
+                    *preview.errors_by_code.entry(code).or_default() += 1;
+                }
             }
         }
+        if preview.first_rows.len() < sample {
+            preview
+                .first_rows
+                .push((row.row.number, outcome.into_owned()));
+        }
     }
-    preview
+    Ok(preview)
 }
 
 /// What the valid rows would do.
@@ -97,11 +109,9 @@ pub fn tally_writes(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::chunk::ChunkLimits;
     use crate::mapping::suggested_mapping;
-    use crate::prepare::{analyze, split};
+    use crate::prepare::analyze;
     use crate::template::ImportMode;
-    use crate::Entity;
 
     const STAFF: &str = "Email,First Name,Last Name,Status\n\
         ann@example.com,Ann,Lee,Active\n\
@@ -110,21 +120,16 @@ mod tests {
         ann@example.com,Ann,Lee,Active\n\
         dee@example.com,Dee,Fox,Active\n";
 
-    fn chunks() -> Vec<ChunkMessage> {
-        let (analysis, table) = analyze(Entity::Employees, STAFF.as_bytes()).unwrap();
+    /// The preview of `file` as employees, mapped as suggested.
+    fn preview(file: &str, sample: usize) -> FilePreview {
+        let (analysis, table) = analyze(Entity::Employees, file.as_bytes()).unwrap();
         let mapping = suggested_mapping(&analysis.suggestions, 0.5);
-        let limits = ChunkLimits {
-            max_rows: 2,
-            ..ChunkLimits::default()
-        };
-        split(
-            "acme",
-            "imp",
+        preview_file(
             Entity::Employees,
             table,
             &mapping,
             ImportSettings::default(),
-            limits,
+            sample,
         )
         .unwrap()
     }
@@ -133,19 +138,7 @@ mod tests {
     fn a_row_cut_to_travel_fails_in_the_preview_as_in_the_import() {
         let long = "x".repeat(300_000);
         let file = format!("{STAFF}eve@example.com,{long},Lin,Active\n");
-        let (analysis, table) = analyze(Entity::Employees, file.as_bytes()).unwrap();
-        let mapping = suggested_mapping(&analysis.suggestions, 0.5);
-        let chunks = split(
-            "acme",
-            "imp",
-            Entity::Employees,
-            table,
-            &mapping,
-            ImportSettings::default(),
-            ChunkLimits::default(),
-        )
-        .unwrap();
-        let preview = preview_file(&chunks, 10);
+        let preview = preview(&file, 10);
         assert_eq!((preview.rows, preview.valid, preview.invalid), (6, 2, 4));
         assert_eq!(preview.errors_by_code[&ErrorCode::CellTooLong], 1);
         assert!(!preview.errors_by_code.contains_key(&ErrorCode::TooLong));
@@ -153,7 +146,7 @@ mod tests {
 
     #[test]
     fn every_row_is_counted_and_the_first_ones_kept_in_order() {
-        let preview = preview_file(&chunks(), 3);
+        let preview = preview(STAFF, 3);
         assert_eq!((preview.rows, preview.valid, preview.invalid), (5, 2, 3));
         let rows: Vec<u32> = preview.first_rows.iter().map(|(n, _)| n.0).collect();
         assert_eq!(rows, [2, 3, 4]);
@@ -164,7 +157,7 @@ mod tests {
 
     #[test]
     fn stored_records_turn_creates_into_updates_or_refusals() {
-        let preview = preview_file(&chunks(), 0);
+        let preview = preview(STAFF, 0);
         let settings = ImportSettings::default();
         let none = tally_writes(&preview.records, &HashMap::new(), &settings, "imp");
         assert_eq!(

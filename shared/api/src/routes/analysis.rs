@@ -13,7 +13,7 @@ use dic_aws::import_cases::{check_mapping, resolve_choice};
 use dic_aws::model::{ImportRecord, ImportStatus};
 use dic_aws::split::read_object;
 use dic_core::ids::ImportId;
-use dic_core::prepare::{analyze, split, Analysis};
+use dic_core::prepare::{analyze, Analysis};
 use dic_core::preview::{preview_file, tally_writes};
 use dic_core::validate::RowOutcome;
 use std::collections::BTreeMap;
@@ -99,17 +99,8 @@ pub async fn preview(
         .map_err(|err| ApiError::conflict(err.code(), err.to_string()))?;
     let (_, table) = analyze(import.entity, &bytes).map_err(unreadable)?;
     drop(bytes);
-    let chunks = split(
-        &caller.company_id,
-        &id,
-        import.entity,
-        table,
-        &mapping,
-        settings,
-        deps.chunk_limits,
-    )
-    .map_err(unreadable)?;
-    let file = preview_file(&chunks, PREVIEW_ROWS);
+    let file =
+        preview_file(import.entity, table, &mapping, settings, PREVIEW_ROWS).map_err(unreadable)?;
     let keys: Vec<&str> = file.records.iter().map(|(_, r)| r.key.as_str()).collect();
     let stored = deps
         .records
