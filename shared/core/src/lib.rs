@@ -6,9 +6,11 @@
 //!
 //! The flow of one file:
 //! [`decode`] → [`dialect`] → [`table`] (or [`xlsx_in`]) → [`mapping`] →
-//! [`plan`] (column hints, duplicate keys) → [`chunk`] → [`validate`] per row
-//! → [`xlsx_out`] for the rows that failed. [`prepare`] strings the
-//! splitter's half together.
+//! [`plan`] (column hints) and [`duplicates`] (duplicate keys) → [`chunk`]
+//! → [`validate`] per row → [`xlsx_out`] for the rows that failed.
+//! [`prepare`] strings the splitter's half together. The rules planning and
+//! validation must read alike (date order, trimming, record keys) live in
+//! [`rules`], which depends on nothing else here.
 
 mod bytescan;
 pub mod catalog;
@@ -17,6 +19,7 @@ pub mod chunk;
 pub mod decode;
 pub mod dialect;
 pub mod docs;
+pub mod duplicates;
 pub mod file_error;
 pub mod headers;
 pub mod ids;

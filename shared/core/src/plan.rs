@@ -9,17 +9,13 @@ use crate::catalog::{Entity, FieldType};
 use crate::file_error::FileError;
 use crate::headers::Headers;
 use crate::mapping::Mapping;
-use crate::row::{RowNumber, SourceRow};
 use crate::rules::template_order;
 pub use crate::rules::DateOrder;
 use crate::template::ImportSettings;
-use keys::{for_each_by_number, DuplicateFinder};
-use profile::ColumnStats;
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 
-mod keys;
-mod profile;
+pub(crate) mod profile;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ImportPlan {
@@ -96,57 +92,28 @@ impl ImportPlan {
 
     /// Settles column-wide facts from every row of the file.
     #[cfg(test)]
-    fn profile(&mut self, rows: &[SourceRow]) {
-        let mut stats = ColumnStats::new(self);
+    pub(crate) fn profile(&mut self, rows: &[crate::row::SourceRow]) {
+        let mut stats = profile::ColumnStats::new(self);
         rows.iter().for_each(|row| stats.add(row));
         stats.settle(self);
-    }
-
-    /// Settles column-wide facts from every row of the file, and finds
-    /// each row's earlier row with the same key, by the row's index in
-    /// `rows`: one pass, as the splitter needs both. "Earlier" is by row
-    /// number, not slice order, so the answer is the same whatever order
-    /// the rows arrive in.
-    pub fn profile_and_find_duplicates(&mut self, rows: &[SourceRow]) -> Vec<Option<RowNumber>> {
-        let mut stats = ColumnStats::new(self);
-        let mut finder = DuplicateFinder::new(self, rows.len());
-        let mut first_rows = vec![None; rows.len()];
-        for_each_by_number(rows, |index, row| {
-            stats.add(row);
-            first_rows[index] = finder.first_of(row);
-        });
-        stats.settle(self);
-        first_rows
-    }
-
-    /// The normalized record key of a row (e.g. lower-cased email), or
-    /// `None` when a key cell is blank or invalid (the validator says why).
-    #[cfg(test)]
-    pub(crate) fn key_of(&self, row: &SourceRow) -> Option<String> {
-        keys::KeyReader::new(self)
-            .key(row)
-            .map(std::borrow::Cow::into_owned)
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::keys::{ascii_lowercase, find_duplicates, DuplicateKey};
+pub(crate) mod tests {
     use super::*;
-    use crate::row::Cells;
+    use crate::row::{Cells, RowNumber, SourceRow};
     use crate::rules::DateFormat;
-    use std::borrow::Cow;
     use std::collections::BTreeMap;
-    use std::collections::HashMap;
 
-    fn headers(names: &[&str]) -> Headers {
+    pub(crate) fn headers(names: &[&str]) -> Headers {
         Headers {
             names: names.iter().map(|n| n.to_string()).collect(),
             problems: vec![],
         }
     }
 
-    fn mapping(pairs: &[(&str, &str)]) -> Mapping {
+    pub(crate) fn mapping(pairs: &[(&str, &str)]) -> Mapping {
         Mapping(
             pairs
                 .iter()
@@ -155,14 +122,14 @@ mod tests {
         )
     }
 
-    fn row(number: u32, cells: &[&str]) -> SourceRow {
+    pub(crate) fn row(number: u32, cells: &[&str]) -> SourceRow {
         SourceRow {
             number: RowNumber(number),
             cells: cells.iter().collect::<Cells>(),
         }
     }
 
-    fn enrollments() -> ImportPlan {
+    pub(crate) fn enrollments() -> ImportPlan {
         ImportPlan::new(
             Entity::Enrollments,
             &headers(&["Course", "Learner", "Due"]),
@@ -176,7 +143,7 @@ mod tests {
         .unwrap()
     }
 
-    fn column<'a>(plan: &'a ImportPlan, field: &str) -> &'a PlannedColumn {
+    pub(crate) fn column<'a>(plan: &'a ImportPlan, field: &str) -> &'a PlannedColumn {
         plan.columns.iter().find(|c| c.field == field).unwrap()
     }
 
@@ -294,243 +261,5 @@ mod tests {
             row(4, &["ABC", "a@b.co", ""]),
         ]);
         assert_eq!(column(&plan, "course_code").id_width, None);
-    }
-
-    #[test]
-    fn key_of_joins_the_two_enrollment_key_fields_normalized() {
-        let plan = enrollments();
-        assert_eq!(
-            plan.key_of(&row(2, &[" HIPAA-1 ", "Jane@Example.com", ""])),
-            Some("jane@example.com\u{1f}HIPAA-1".to_string())
-        );
-        assert_eq!(plan.key_of(&row(3, &["HIPAA-1", "", ""])), None);
-        assert_eq!(plan.key_of(&row(4, &["HIPAA-1", "jane@", ""])), None);
-        assert_eq!(plan.key_of(&row(5, &["HIPAA-1"])), None);
-    }
-
-    #[test]
-    fn duplicates_point_at_the_first_row_whatever_the_order() {
-        let plan = enrollments();
-        let rows = vec![
-            row(5, &["C1", "B@x.io", ""]),
-            row(2, &["C1", "b@x.io", ""]),
-            row(3, &["C2", "b@x.io", ""]),
-            row(7, &["C1", " b@X.io ", ""]),
-            row(8, &["C1", "", ""]),
-            row(9, &["C1", "", ""]),
-        ];
-        let duplicates = find_duplicates(&plan, &rows);
-        assert_eq!(duplicates.len(), 2);
-        assert_eq!(duplicates[&RowNumber(5)], RowNumber(2));
-        assert_eq!(duplicates[&RowNumber(7)], RowNumber(2));
-        let mut reversed = rows.clone();
-        reversed.reverse();
-        assert_eq!(find_duplicates(&plan, &reversed), duplicates);
-    }
-
-    #[test]
-    fn one_pass_settles_what_profile_and_find_duplicates_settle() {
-        let mut plan = enrollments();
-        let rows = vec![
-            row(6, &["C1", "B@x.io", "25/04/2024"]),
-            row(2, &["C1", "b@x.io", "03/04/2024"]),
-            row(4, &["C2", "b@x.io", ""]),
-            row(9, &["C1", " b@X.io ", "2024-01-31"]),
-            row(3, &["C2", "", "01/02/2024"]),
-        ];
-        let first_rows = plan.clone().profile_and_find_duplicates(&rows);
-        let by_number: HashMap<RowNumber, RowNumber> = rows
-            .iter()
-            .zip(&first_rows)
-            .filter_map(|(row, first)| Some((row.number, (*first)?)))
-            .collect();
-        assert_eq!(by_number, find_duplicates(&plan, &rows));
-        assert_eq!(first_rows[0], Some(RowNumber(2)));
-        let mut profiled = plan.clone();
-        profiled.profile(&rows);
-        plan.profile_and_find_duplicates(&rows);
-        assert_eq!(plan, profiled);
-        assert_eq!(
-            column(&plan, "due_date").date_order,
-            Some(DateOrder::DayFirst)
-        );
-    }
-
-    fn employees() -> ImportPlan {
-        ImportPlan::new(
-            Entity::Employees,
-            &headers(&["Email", "First", "Last", "Status"]),
-            &mapping(&[
-                ("Email", "email"),
-                ("First", "first_name"),
-                ("Last", "last_name"),
-                ("Status", "employee_status"),
-            ]),
-            ImportSettings::default(),
-        )
-        .unwrap()
-    }
-
-    /// Rows numbered from 2 with one email cell each.
-    fn email_rows(emails: &[&str]) -> Vec<SourceRow> {
-        emails
-            .iter()
-            .enumerate()
-            .map(|(i, email)| row(i as u32 + 2, &[email, "Ann", "Lee", "Active"]))
-            .collect()
-    }
-
-    /// The definition: each row's normalized key, compared as text, in row
-    /// number order.
-    fn plain_duplicates(plan: &ImportPlan, rows: &[SourceRow]) -> HashMap<RowNumber, RowNumber> {
-        let mut sorted: Vec<&SourceRow> = rows.iter().collect();
-        sorted.sort_by_key(|row| row.number);
-        let mut first = HashMap::new();
-        let mut duplicates = HashMap::new();
-        for row in sorted {
-            if let Some(key) = plan.key_of(row) {
-                if let Some(&earlier) = first.get(&key) {
-                    duplicates.insert(row.number, earlier);
-                } else {
-                    first.insert(key, row.number);
-                }
-            }
-        }
-        duplicates
-    }
-
-    fn pairs(duplicates: &HashMap<RowNumber, RowNumber>) -> BTreeMap<u32, u32> {
-        duplicates
-            .iter()
-            .map(|(row, first)| (row.0, first.0))
-            .collect()
-    }
-
-    #[test]
-    fn emails_differing_in_case_and_spaces_are_duplicates() {
-        let rows = email_rows(&[
-            " Ann@X.com ",
-            "ann@x.com",
-            "ANN@X.COM\t",
-            "ann@x.co",
-            "Bob@x.com",
-            "bob@X.com",
-        ]);
-        let duplicates = find_duplicates(&employees(), &rows);
-        assert_eq!(pairs(&duplicates), BTreeMap::from([(3, 2), (4, 2), (7, 6)]));
-    }
-
-    #[test]
-    fn non_ascii_emails_are_compared_lower_cased() {
-        let rows = email_rows(&[
-            "Éva@x.com",
-            "éva@X.com",
-            "eva@x.com",
-            // The Kelvin sign lower-cases to an ASCII k.
-            "\u{212a}im@x.com",
-            "KIM@x.com",
-            "kim@x.com",
-        ]);
-        let duplicates = find_duplicates(&employees(), &rows);
-        assert_eq!(pairs(&duplicates), BTreeMap::from([(3, 2), (6, 5), (7, 5)]));
-        assert_eq!(duplicates, plain_duplicates(&employees(), &rows));
-    }
-
-    #[test]
-    fn blank_and_invalid_emails_have_no_key() {
-        let rows = email_rows(&[
-            "",
-            "  ",
-            "ann@",
-            "ann@",
-            "ann@x",
-            "Ann@x",
-            "a..b@x.io",
-            "a..b@x.io",
-        ]);
-        assert!(find_duplicates(&employees(), &rows).is_empty());
-        // A row without the cell at all.
-        let short = [row(2, &[]), row(3, &[])];
-        assert!(find_duplicates(&employees(), &short).is_empty());
-    }
-
-    #[test]
-    fn folded_and_normalized_keys_hash_alike_at_every_length() {
-        use std::hash::BuildHasher;
-        let hasher = foldhash::fast::RandomState::default();
-        let text = "AbCdEfGhIjKlMnOpQrStUvWxYz0123456789.-@_";
-        for len in 0..=text.len() {
-            let cell = &text[..len];
-            let lower = cell.to_ascii_lowercase();
-            let folded = DuplicateKey::AsciiFolded(cell);
-            let normalized = DuplicateKey::Normalized(Cow::Borrowed(&lower));
-            assert_eq!(folded, normalized, "{cell}");
-            assert_eq!(
-                hasher.hash_one(&folded),
-                hasher.hash_one(&normalized),
-                "{cell}"
-            );
-            let longer = DuplicateKey::Normalized(Cow::Owned(format!("{lower}a")));
-            assert_ne!(folded, longer, "{cell}");
-        }
-    }
-
-    #[test]
-    fn ascii_lower_casing_eight_bytes_at_once_matches_byte_by_byte() {
-        let text = *b"@AZaz[`{ 09Mm~\x7f";
-        for window in text.windows(8) {
-            let word = u64::from_le_bytes(window.try_into().unwrap());
-            let expected = u64::from_le_bytes(window.to_ascii_lowercase().try_into().unwrap());
-            assert_eq!(ascii_lowercase(word), expected, "{:?}", window);
-        }
-    }
-
-    mod props {
-        use super::*;
-        use proptest::prelude::*;
-
-        /// Cells from a small alphabet, so many rows share a key.
-        const EMAIL: &str = "[ \t]?([aAkK\u{212a}\u{e9}\u{c9}\u{130}.]{1,3}@[xX]\\.(io|IO|c)|[aA]{1,20}@xX\\.IO)[ ]?|[ ]{0,2}";
-
-        /// Rows numbered 2.. in a shuffled order.
-        fn shuffled(cells: Vec<Vec<String>>) -> impl Strategy<Value = Vec<SourceRow>> {
-            let rows: Vec<SourceRow> = cells
-                .iter()
-                .enumerate()
-                .map(|(i, cells)| {
-                    let cells: Vec<&str> = cells.iter().map(String::as_str).collect();
-                    row(i as u32 + 2, &cells)
-                })
-                .collect();
-            Just(rows).prop_shuffle()
-        }
-
-        proptest! {
-            #![proptest_config(ProptestConfig::with_cases(500))]
-            #[test]
-            fn email_keys_match_normalize_then_compare(
-                rows in prop::collection::vec(
-                    EMAIL.prop_map(|email| vec![email, "A".into(), "B".into(), "Active".into()]),
-                    0..40,
-                )
-                .prop_flat_map(shuffled),
-            ) {
-                let plan = employees();
-                prop_assert_eq!(find_duplicates(&plan, &rows), plain_duplicates(&plan, &rows));
-            }
-
-            #[test]
-            fn two_field_keys_match_normalize_then_compare(
-                rows in prop::collection::vec(
-                    (" ?[cC][12] ?|", EMAIL)
-                        .prop_map(|(course, email)| vec![course, email, String::new()]),
-                    0..40,
-                )
-                .prop_flat_map(shuffled),
-            ) {
-                let plan = enrollments();
-                prop_assert_eq!(find_duplicates(&plan, &rows), plain_duplicates(&plan, &rows));
-            }
-        }
     }
 }

@@ -5,6 +5,7 @@ use crate::catalog::Entity;
 use crate::chunk::{chunk_rows, ChunkLimits, ChunkMessage, ChunkRow};
 use crate::decode::{decode, DecodeWarning, TextEncoding};
 use crate::dialect::{sniff, Delimiter};
+use crate::duplicates::profile_and_find_duplicates;
 use crate::file_error::{FileError, MAX_FILE_BYTES};
 use crate::headers::Headers;
 use crate::limits::{
@@ -137,7 +138,7 @@ pub fn plan_rows(
     settings: ImportSettings,
 ) -> Result<(ImportPlan, impl Iterator<Item = ChunkRow>), FileError> {
     let mut plan = ImportPlan::new(entity, &table.headers, mapping, settings)?;
-    let first_rows = plan.profile_and_find_duplicates(&table.rows);
+    let first_rows = profile_and_find_duplicates(&mut plan, &table.rows);
     let rows = table
         .rows
         .into_iter()

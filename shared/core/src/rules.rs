@@ -64,6 +64,58 @@ pub(crate) fn date_rule(format: DateFormat, column_order: Option<DateOrder>) -> 
         .map_or(DateRule::Undecided, DateRule::Order)
 }
 
+/// The three numbers of a non-ISO numeric date such as `03/05/2024`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NumericDate<'a> {
+    pub first: u32,
+    pub second: u32,
+    /// The year's digits as written (a two-digit year is rejected later).
+    pub year: &'a str,
+}
+
+/// `03/05/2024`, `3-5-2024`, `03.05.2024`: two numbers of one or two
+/// digits and a year, one separator used twice. ISO dates are not these.
+pub(crate) fn numeric_parts(value: &str) -> Option<NumericDate<'_>> {
+    // Byte by byte: every separator is ASCII, and this runs for every date
+    // cell, twice (the column's profile, then validation).
+    let is_separator = |b: &u8| matches!(b, b'/' | b'-' | b'.');
+    let b = value.as_bytes();
+    // Most are `03/05/2024`: the separators are at fixed places, found
+    // without a search; what lies between is checked as for any other.
+    let (first_end, second_end) = if b.len() == 10 && is_separator(&b[2]) && b[5] == b[2] {
+        (2, 2)
+    } else {
+        let first_end = b.iter().position(is_separator)?;
+        let sep = b[first_end];
+        (
+            first_end,
+            b[first_end + 1..].iter().position(|&c| c == sep)?,
+        )
+    };
+    let rest = &value[first_end + 1..];
+    let first = number(&value[..first_end], 1, 2)?;
+    let second = number(&rest[..second_end], 1, 2)?;
+    // All digits, so no third separator either.
+    let year = &rest[second_end + 1..];
+    if year.is_empty() || !year.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some(NumericDate {
+        first,
+        second,
+        year,
+    })
+}
+
+/// `min_len` to `max_len` ASCII digits (at most 9, so no overflow).
+pub(crate) fn number(s: &str, min_len: usize, max_len: usize) -> Option<u32> {
+    debug_assert!(max_len <= 9);
+    if s.len() < min_len || s.len() > max_len || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some(s.bytes().fold(0, |n, b| n * 10 + u32::from(b - b'0')))
+}
+
 /// `str::trim`, with a fast return for the usual cell whose first and last
 /// bytes are ASCII and not whitespace (trim decodes characters from both
 /// ends, which shows up at millions of cells).

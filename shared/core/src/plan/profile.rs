@@ -5,11 +5,10 @@
 use super::ImportPlan;
 use crate::catalog::FieldType;
 use crate::row::SourceRow;
-use crate::rules::{template_order, trim, DateFormat, DateOrder};
-use crate::validate::numeric_parts;
+use crate::rules::{numeric_parts, template_order, trim, DateFormat, DateOrder};
 
 /// What the date and ID columns' cells show, gathered row by row.
-pub(super) struct ColumnStats {
+pub(crate) struct ColumnStats {
     /// Index in the plan's columns, the file's column, and the evidence.
     columns: Vec<(usize, usize, Evidence)>,
 }
@@ -22,7 +21,7 @@ enum Evidence {
 impl ColumnStats {
     /// Only the columns whose cells can settle something: dates read by the
     /// column (the template's format settles the rest) and identifiers.
-    pub(super) fn new(plan: &ImportPlan) -> ColumnStats {
+    pub(crate) fn new(plan: &ImportPlan) -> ColumnStats {
         let auto_dates = plan.settings.date_format == DateFormat::Auto;
         let columns = plan
             .columns
@@ -40,7 +39,7 @@ impl ColumnStats {
         ColumnStats { columns }
     }
 
-    pub(super) fn add(&mut self, row: &SourceRow) {
+    pub(crate) fn add(&mut self, row: &SourceRow) {
         for (_, column, evidence) in &mut self.columns {
             let cell = trim(row.cell(*column));
             match evidence {
@@ -50,7 +49,7 @@ impl ColumnStats {
         }
     }
 
-    pub(super) fn settle(self, plan: &mut ImportPlan) {
+    pub(crate) fn settle(self, plan: &mut ImportPlan) {
         let format = plan.settings.date_format;
         let entity = plan.entity;
         for planned in &mut plan.columns {

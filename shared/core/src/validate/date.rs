@@ -6,17 +6,8 @@
 
 use super::values::Normalized;
 use super::{quoted, Rejection};
-use crate::rules::{trim, DateOrder, DateRule};
+use crate::rules::{number, numeric_parts, trim, DateOrder, DateRule};
 use crate::validate::ErrorCode;
-
-/// The three numbers of a non-ISO numeric date such as `03/05/2024`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct NumericDate<'a> {
-    pub first: u32,
-    pub second: u32,
-    /// The year's digits as written (a two-digit year is rejected later).
-    pub year: &'a str,
-}
 
 const MONTHS: [&str; 12] = [
     "january",
@@ -145,40 +136,6 @@ fn is_time(time: &str) -> bool {
             .all(|c| c.is_ascii_digit() || matches!(c, ':' | '.' | '+' | '-' | ' ' | 'Z' | 'z'))
 }
 
-/// `03/05/2024`, `3-5-2024`, `03.05.2024`: two numbers of one or two
-/// digits and a year, one separator used twice. ISO dates are not these.
-pub fn numeric_parts(value: &str) -> Option<NumericDate<'_>> {
-    // Byte by byte: every separator is ASCII, and this runs for every date
-    // cell, twice (the column's profile, then validation).
-    let is_separator = |b: &u8| matches!(b, b'/' | b'-' | b'.');
-    let b = value.as_bytes();
-    // Most are `03/05/2024`: the separators are at fixed places, found
-    // without a search; what lies between is checked as for any other.
-    let (first_end, second_end) = if b.len() == 10 && is_separator(&b[2]) && b[5] == b[2] {
-        (2, 2)
-    } else {
-        let first_end = b.iter().position(is_separator)?;
-        let sep = b[first_end];
-        (
-            first_end,
-            b[first_end + 1..].iter().position(|&c| c == sep)?,
-        )
-    };
-    let rest = &value[first_end + 1..];
-    let first = number(&value[..first_end], 1, 2)?;
-    let second = number(&rest[..second_end], 1, 2)?;
-    // All digits, so no third separator either.
-    let year = &rest[second_end + 1..];
-    if year.is_empty() || !year.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    Some(NumericDate {
-        first,
-        second,
-        year,
-    })
-}
-
 /// `5-Mar-2024`, `Mar 5, 2024`, `5 March 2024`, `March 5 2024`.
 fn named_month_parts(value: &str) -> Option<(&str, u32, u32)> {
     let mut tokens = value
@@ -229,15 +186,6 @@ fn exact_iso(b: &[u8]) -> Option<(i32, u32, u32)> {
     let month = digit(m1)? * 10 + digit(m2)?;
     let day = digit(d1)? * 10 + digit(d2)?;
     Some((i32::try_from(year).ok()?, month, day))
-}
-
-/// `min_len` to `max_len` ASCII digits (at most 9, so no overflow).
-fn number(s: &str, min_len: usize, max_len: usize) -> Option<u32> {
-    debug_assert!(max_len <= 9);
-    if s.len() < min_len || s.len() > max_len || !s.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    Some(s.bytes().fold(0, |n, b| n * 10 + u32::from(b - b'0')))
 }
 
 fn year_of(value: &str, year: &str) -> Result<i32, Rejection> {
@@ -366,6 +314,7 @@ fn capitalized(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rules::NumericDate;
     use std::borrow::Cow;
 
     /// The normalized value, borrowed from `raw` when it is already in form.

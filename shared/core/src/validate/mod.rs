@@ -15,7 +15,6 @@ mod values;
 
 pub use crate::rules::{DateRule, KEY_SEPARATOR};
 pub use choice::{normalize_boolean, normalize_choice};
-pub use date::{numeric_parts, NumericDate};
 pub(crate) use email::{email_case, EmailCase};
 pub use ids::{normalize_dea, normalize_npi};
 pub use place::{normalize_country, normalize_state, normalize_zip};
@@ -368,7 +367,7 @@ impl<'p> Validator<'p> {
     }
 
     /// `duplicate_of` comes from the splitter's
-    /// [`crate::plan::ImportPlan::profile_and_find_duplicates`].
+    /// [`crate::duplicates::profile_and_find_duplicates`].
     pub fn validate<'r>(
         &self,
         row: &'r SourceRow,
@@ -1090,7 +1089,7 @@ mod tests {
             let row = SourceRow { number: RowNumber(2), cells: cells.iter().collect() };
             match Validator::new(&plan).validate(&row, None) {
                 RowOutcome::Valid { record, .. } => {
-                    proptest::prop_assert_eq!(Some(record.key), plan.key_of(&row));
+                    proptest::prop_assert_eq!(Some(record.key), crate::duplicates::key_of(&plan, &row));
                 }
                 RowOutcome::Invalid { errors, .. } => proptest::prop_assert!(!errors.is_empty()),
             }
