@@ -147,7 +147,7 @@ pub const KEY_SEPARATOR: char = '\u{1f}';
 /// A record's key from its key fields' normalized values, in key order:
 /// one value is the key as it is (borrowed when it was), several are
 /// joined by [`KEY_SEPARATOR`].
-pub(crate) fn record_key<'v>(values: impl IntoIterator<Item = Cow<'v, str>>) -> Cow<'v, str> {
+pub fn record_key<'v>(values: impl IntoIterator<Item = Cow<'v, str>>) -> Cow<'v, str> {
     let mut values = values.into_iter();
     let Some(first) = values.next() else {
         return Cow::Borrowed("");

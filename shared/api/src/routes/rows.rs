@@ -11,9 +11,10 @@ use axum::extract::State;
 use dic_aws::export::{export_failed_rows, ExportError, ExportRequest};
 use dic_aws::row_logs::{row_page, LoggedOutcome};
 use dic_core::ids::ImportId;
-use dic_core::validate::KEY_SEPARATOR;
+use dic_core::rules::{record_key, KEY_SEPARATOR};
 use dic_core::FieldType;
 use serde::Deserialize;
+use std::borrow::Cow;
 
 #[derive(Deserialize)]
 pub struct RowsQuery {
@@ -90,15 +91,15 @@ pub async fn record(
             names.join(" and ")
         )));
     }
-    let normalized: Vec<String> = parts
-        .iter()
-        .zip(&fields)
-        .map(|(part, field)| match field.field_type {
-            FieldType::Email => part.to_lowercase(),
-            _ => part.to_string(),
-        })
-        .collect();
-    let key = normalized.join(&KEY_SEPARATOR.to_string());
+    let key = record_key(
+        parts
+            .iter()
+            .zip(&fields)
+            .map(|(part, field)| match field.field_type {
+                FieldType::Email => Cow::Owned(part.to_lowercase()),
+                _ => Cow::Borrowed(*part),
+            }),
+    );
     let record = state
         .deps
         .records
@@ -107,7 +108,7 @@ pub async fn record(
         .ok_or(ApiError::NotFound("record"))?;
     Ok(axum::Json(RecordView {
         entity,
-        key: normalized.join("|"),
+        key: key.replace(KEY_SEPARATOR, "|"),
         values: record.values,
     }))
 }
