@@ -1,4 +1,4 @@
-//! Batch writes with DynamoDB's limits (25 items a request) and its
+//! Batch reads and writes with DynamoDB's limits (25 items a request) and its
 //! unprocessed items retried (see [`crate::retry`]), so nothing is silently
 //! dropped.
 //! A call's batches go out concurrently, a few at a time: the items of one
@@ -6,7 +6,7 @@
 
 use crate::error::{aws, StoreError};
 use crate::retry::{until_done, Attempt};
-use aws_sdk_dynamodb::types::WriteRequest;
+use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, WriteRequest};
 use aws_sdk_dynamodb::Client;
 use futures::stream::{self, StreamExt, TryStreamExt};
 use std::collections::HashMap;
@@ -63,6 +63,44 @@ async fn write_batch(
             } else {
                 Attempt::Again(left)
             })
+        },
+    )
+    .await
+}
+
+/// One BatchGetItem of at most 100 keys of one table, its unprocessed keys
+/// read again until none are left.
+pub(crate) async fn get_all(
+    client: &Client,
+    table: &str,
+    request: KeysAndAttributes,
+    operation: &'static str,
+) -> Result<Vec<HashMap<String, AttributeValue>>, StoreError> {
+    until_done(
+        operation,
+        (request, Vec::new()),
+        |(request, mut found)| async move {
+            let out = client
+                .batch_get_item()
+                .request_items(table, request)
+                .send()
+                .await
+                .map_err(aws(operation))?;
+            found.extend(
+                out.responses
+                    .and_then(|mut r| r.remove(table))
+                    .unwrap_or_default(),
+            );
+            Ok(
+                match out
+                    .unprocessed_keys
+                    .and_then(|mut left| left.remove(table))
+                    .filter(|left| !left.keys.is_empty())
+                {
+                    Some(left) => Attempt::Again((left, found)),
+                    None => Attempt::Done(found),
+                },
+            )
         },
     )
     .await

@@ -202,16 +202,17 @@ pub async fn count_dead_chunk(chunk: &ChunkMessage, deps: &Deps) -> Result<(), S
                 by: Counter::DeadLetter,
                 log: None,
             };
-            deps.ledger
-                .count_chunk_once(company, import, &count)
-                .await?;
             // Another delivery of this dead letter may have won the count:
             // the logs are still this function's to write.
-            let now = deps
-                .ledger
-                .chunk_state(company, import, chunk.chunk_index)
-                .await?;
-            now.counted_by == Some(Counter::DeadLetter)
+            deps.ledger
+                .count_chunk_once(company, import, &count)
+                .await?
+                || deps
+                    .ledger
+                    .chunk_state(company, import, chunk.chunk_index)
+                    .await?
+                    .counted_by
+                    == Some(Counter::DeadLetter)
         }
         None => return Ok(()),
     };

@@ -235,8 +235,7 @@ impl RecordStore {
         Ok(all_written)
     }
 
-    /// One BatchGetItem per call of at most 100 keys, its unprocessed keys
-    /// read again until none are left.
+    /// The stored items of at most 100 keys.
     async fn read(
         &self,
         company_id: &str,
@@ -254,38 +253,11 @@ impl RecordStore {
             ]));
         }
         let request = request.build().map_err(aws("KeysAndAttributes"))?;
-        let found = Vec::with_capacity(batch.len());
-        until_done(
-            "BatchGetItem unprocessed keys",
-            (request, found),
-            |(request, mut found)| async move {
-                let out = self
-                    .client
-                    .batch_get_item()
-                    .request_items(&self.table, request)
-                    .send()
-                    .await
-                    .map_err(aws("BatchGetItem records"))?;
-                for item in out
-                    .responses
-                    .and_then(|mut r| r.remove(&self.table))
-                    .unwrap_or_default()
-                {
-                    found.push(serde_dynamo::from_item(item)?);
-                }
-                Ok(
-                    match out
-                        .unprocessed_keys
-                        .and_then(|mut left| left.remove(&self.table))
-                        .filter(|left| !left.keys.is_empty())
-                    {
-                        Some(left) => Attempt::Again((left, found)),
-                        None => Attempt::Done(found),
-                    },
-                )
-            },
-        )
-        .await
+        crate::batch::get_all(&self.client, &self.table, request, "BatchGetItem records")
+            .await?
+            .into_iter()
+            .map(|item| Ok(serde_dynamo::from_item(item)?))
+            .collect()
     }
 }
 

@@ -97,34 +97,11 @@ impl ChunkLedger {
             .expression_attribute_names("#counted_by", "counted_by")
             .build()
             .map_err(aws("KeysAndAttributes chunk state"))?;
-        let items = until_done(
+        let items = crate::batch::get_all(
+            &self.t.client,
+            &self.t.table,
+            request,
             "BatchGetItem chunk state",
-            (request, Vec::new()),
-            |(request, mut found)| async move {
-                let out = self
-                    .t
-                    .client
-                    .batch_get_item()
-                    .request_items(&self.t.table, request)
-                    .send()
-                    .await
-                    .map_err(aws("BatchGetItem chunk state"))?;
-                found.extend(
-                    out.responses
-                        .and_then(|mut r| r.remove(&self.t.table))
-                        .unwrap_or_default(),
-                );
-                Ok(
-                    match out
-                        .unprocessed_keys
-                        .and_then(|mut left| left.remove(&self.t.table))
-                        .filter(|left| !left.keys.is_empty())
-                    {
-                        Some(left) => Attempt::Again((left, found)),
-                        None => Attempt::Done(found),
-                    },
-                )
-            },
         )
         .await?;
         let mut state = ChunkState::default();
