@@ -551,6 +551,38 @@ impl TestApi {
     }
 }
 
+/// Uploads an employees file and splits it by hand (no host) into chunks
+/// of at most `max_rows` rows; returns the import and its chunk messages,
+/// taken from the queue.
+pub async fn split_by_hand(
+    stack: &TestStack,
+    file_name: &str,
+    bytes: Vec<u8>,
+    mapping: Mapping,
+    max_rows: usize,
+) -> (String, Vec<SqsMessage>) {
+    let id = stack
+        .upload(Entity::Employees, file_name, bytes, Some(mapping))
+        .await;
+    let events = stack.take_s3_events(1).await;
+    let mut deps = (*stack.deps).clone();
+    deps.chunk_limits.max_rows = max_rows;
+    dic_aws::split::split_new_objects(events[0].clone(), &deps)
+        .await
+        .unwrap();
+    let import = stack.import(&id).await;
+    assert_eq!(
+        import.status,
+        dic_aws::model::ImportStatus::InProgress,
+        "{:?}",
+        import.reason
+    );
+    let messages = stack
+        .take_chunk_messages(import.counters.chunk_count as usize)
+        .await;
+    (id, messages)
+}
+
 /// The row logs list every row once, and agree with the counters.
 pub async fn assert_logs_agree(stack: &TestStack, import: &ImportRecord) {
     let (company, id) = (&stack.company, &import.import_id);

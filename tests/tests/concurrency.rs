@@ -11,12 +11,11 @@ use dic_aws::keys::record_pk;
 use dic_aws::model::ImportStatus;
 use dic_aws::process::{apply_chunk, process_chunk_batch};
 use dic_aws::row_logs::{row_page, LoggedOutcome};
-use dic_aws::split::split_new_objects;
 use dic_core::chunk::ChunkMessage;
 use dic_core::mapping::Mapping;
 use dic_core::validate::WarningCode;
 use dic_core::Entity;
-use dic_e2e::{assert_logs_agree, batch, sample, suggested, TestStack};
+use dic_e2e::{assert_logs_agree, batch, sample, split_by_hand, suggested, TestStack};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// A mapping of `(header, field id)` pairs.
@@ -27,36 +26,6 @@ fn mapping(pairs: &[(&str, &str)]) -> Mapping {
             .map(|(header, field)| (header.to_string(), field.to_string()))
             .collect(),
     )
-}
-
-/// Uploads an employees file and splits it by hand (no host) into chunks
-/// of at most `max_rows` rows; returns the import and its chunk messages,
-/// taken from the queue.
-async fn split_by_hand(
-    stack: &TestStack,
-    file_name: &str,
-    bytes: Vec<u8>,
-    mapping: Mapping,
-    max_rows: usize,
-) -> (String, Vec<SqsMessage>) {
-    let id = stack
-        .upload(Entity::Employees, file_name, bytes, Some(mapping))
-        .await;
-    let events = stack.take_s3_events(1).await;
-    let mut deps = (*stack.deps).clone();
-    deps.chunk_limits.max_rows = max_rows;
-    split_new_objects(events[0].clone(), &deps).await.unwrap();
-    let import = stack.import(&id).await;
-    assert_eq!(
-        import.status,
-        ImportStatus::InProgress,
-        "{:?}",
-        import.reason
-    );
-    let messages = stack
-        .take_chunk_messages(import.counters.chunk_count as usize)
-        .await;
-    (id, messages)
 }
 
 fn chunk_of(message: &SqsMessage) -> ChunkMessage {

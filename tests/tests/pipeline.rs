@@ -133,7 +133,7 @@ async fn a_second_import_of_the_same_file_changes_nothing_and_an_edit_updates() 
     assert_logs_agree(&stack, &import).await;
 }
 
-/// Splits an upload by hand (no host) and returns its chunk messages.
+/// Splits a sample file by hand (no host) with its suggested mapping.
 async fn split_by_hand(
     stack: &TestStack,
     file: &str,
@@ -141,19 +141,7 @@ async fn split_by_hand(
 ) -> (String, Vec<aws_lambda_events::event::sqs::SqsMessage>) {
     let bytes = sample(file);
     let mapping = suggested(Entity::Employees, &bytes);
-    let id = stack
-        .upload(Entity::Employees, file, bytes, Some(mapping))
-        .await;
-    let events = stack.take_s3_events(1).await;
-    let mut deps = (*stack.deps).clone();
-    deps.chunk_limits.max_rows = limits_rows;
-    split_new_objects(events[0].clone(), &deps).await.unwrap();
-    let import = stack.import(&id).await;
-    assert_eq!(import.status, ImportStatus::InProgress);
-    let messages = stack
-        .take_chunk_messages(import.counters.chunk_count as usize)
-        .await;
-    (id, messages)
+    dic_e2e::split_by_hand(stack, file, bytes, mapping, limits_rows).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
