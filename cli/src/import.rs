@@ -10,6 +10,7 @@ use dic_api::types::{
     TemplateView,
 };
 use dic_aws::model::ImportStatus;
+use dic_core::ids::ImportId;
 use dic_core::template::{ImportMode, ImportSettings};
 use dic_core::Entity;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -35,8 +36,8 @@ pub struct ImportArgs {
     #[arg(long, value_enum)]
     pub mode: Option<Mode>,
     /// The import whose failed rows this file corrects.
-    #[arg(long)]
-    pub corrects: Option<String>,
+    #[arg(long, value_parser = ImportId::parse)]
+    pub corrects: Option<ImportId>,
     /// Print exactly one JSON object on stdout.
     #[arg(long)]
     pub json: bool,

@@ -4,6 +4,7 @@
 use dic_api::auth::{local_token, Authenticator};
 use dic_api::serve::serve_loopback;
 use dic_api::AppState;
+use dic_core::ids::ImportId;
 use dic_e2e::TestStack;
 use serde_json::{json, Value};
 use std::path::PathBuf;
@@ -110,16 +111,16 @@ async fn a_file_with_messy_headers_imports_with_auto_map_and_reports_json() {
         summary["counts"],
         json!({"total": 4, "created": 2, "updated": 0, "unchanged": 0, "failed": 2})
     );
-    let import_id = summary["import_id"].as_str().unwrap();
+    let import_id = ImportId::parse(summary["import_id"].as_str().unwrap()).unwrap();
     assert_eq!(
-        h.stack.import(import_id).await.counters.created,
+        h.stack.import(&import_id).await.counters.created,
         2,
         "the JSON matches the stored counters"
     );
     assert!(out_xlsx.exists(), "the failed rows were downloaded");
 
     // The row logs name the failed rows by spreadsheet row number.
-    let rows = h.dic(&["rows", import_id, "--failed", "--json"]).await;
+    let rows = h.dic(&["rows", &import_id, "--failed", "--json"]).await;
     assert!(rows.status.success());
     let rows: Value = serde_json::from_slice(&rows.stdout).unwrap();
     let failed: Vec<(u64, &str)> = rows

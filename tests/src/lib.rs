@@ -150,12 +150,12 @@ impl TestStack {
         file_name: &str,
         bytes: Vec<u8>,
         mapping: Option<Mapping>,
-    ) -> String {
-        let import_id = format!("imp-{}", uuid::Uuid::new_v4().simple());
+    ) -> ImportId {
+        let import_id = ImportId::parse(&format!("imp-{}", uuid::Uuid::new_v4().simple())).unwrap();
         let key = upload_key(&self.company, &import_id, file_name);
         let mut import = ImportRecord::new(
             self.company.clone(),
-            ImportId::parse(&import_id).unwrap(),
+            import_id.clone(),
             entity,
             ImportSource::Upload,
             file_name,
@@ -176,11 +176,11 @@ impl TestStack {
     /// An import of one chunk in progress, as the splitter leaves it, for
     /// the chunk queue's sample batch (`events/sqs-chunk.json`, lines 2–4 of
     /// `employees.csv`).
-    pub async fn started_for_sample_chunk(&self) -> String {
-        let id = format!("imp-{}", uuid::Uuid::new_v4().simple());
+    pub async fn started_for_sample_chunk(&self) -> ImportId {
+        let id = ImportId::parse(&format!("imp-{}", uuid::Uuid::new_v4().simple())).unwrap();
         let import = ImportRecord::new(
             self.company.clone(),
-            ImportId::parse(&id).unwrap(),
+            id.clone(),
             Entity::Employees,
             ImportSource::Upload,
             "employees.csv",
@@ -210,7 +210,7 @@ impl TestStack {
             .expect("put object");
     }
 
-    pub async fn import(&self, import_id: &str) -> ImportRecord {
+    pub async fn import(&self, import_id: &ImportId) -> ImportRecord {
         self.deps
             .imports
             .get(&self.company, import_id)
@@ -220,7 +220,7 @@ impl TestStack {
     }
 
     /// Waits until the import ends (or waits for a mapping).
-    pub async fn wait_settled(&self, import_id: &str) -> ImportRecord {
+    pub async fn wait_settled(&self, import_id: &ImportId) -> ImportRecord {
         let start = Instant::now();
         loop {
             let import = self.import(import_id).await;
@@ -560,7 +560,7 @@ pub async fn split_by_hand(
     bytes: Vec<u8>,
     mapping: Mapping,
     max_rows: usize,
-) -> (String, Vec<SqsMessage>) {
+) -> (ImportId, Vec<SqsMessage>) {
     let id = stack
         .upload(Entity::Employees, file_name, bytes, Some(mapping))
         .await;

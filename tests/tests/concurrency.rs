@@ -12,6 +12,7 @@ use dic_aws::model::ImportStatus;
 use dic_aws::process::{apply_chunk, process_chunk_batch};
 use dic_aws::row_logs::{row_page, LoggedOutcome};
 use dic_core::chunk::ChunkMessage;
+use dic_core::ids::ImportId;
 use dic_core::mapping::Mapping;
 use dic_core::validate::WarningCode;
 use dic_core::Entity;
@@ -43,7 +44,7 @@ async fn process(stack: &TestStack, messages: &[SqsMessage]) {
 }
 
 /// Row numbers logged created and updated, over all of an import's logs.
-async fn created_and_updated(stack: &TestStack, id: &str) -> (BTreeSet<u32>, BTreeSet<u32>) {
+async fn created_and_updated(stack: &TestStack, id: &ImportId) -> (BTreeSet<u32>, BTreeSet<u32>) {
     let logs = stack
         .deps
         .logs
@@ -146,11 +147,11 @@ async fn two_imports_of_the_same_records_at_once_lose_no_update() {
             (false, true, true, false) => (&b, &a),
             other => panic!("{email}: (A created, A updated, B created, B updated) = {other:?}"),
         };
-        assert_eq!(&record.created_by.import_id, creator, "{email}");
+        assert_eq!(creator, &record.created_by.import_id, "{email}");
         assert_eq!(record.created_by.row.0, row);
         assert_eq!(
-            record.updated_by.as_ref().map(|o| &o.import_id),
-            Some(updater),
+            record.updated_by.as_ref().map(|o| o.import_id.as_str()),
+            Some(updater.as_str()),
             "{email}"
         );
     }
@@ -270,7 +271,7 @@ async fn a_record_written_before_versions_is_updated_and_gets_a_version() {
     assert_eq!(record.values["job_title"], "Charge Nurse");
     assert_eq!(record.values["last_name"], "Lee");
     assert_eq!(record.created_by.import_id, "imp-before-versions");
-    assert_eq!(record.updated_by.map(|o| o.import_id), Some(id));
+    assert_eq!(record.updated_by.map(|o| o.import_id), Some(id.to_string()));
 }
 
 /// The failed rows logged for chunk `index`, by row number.

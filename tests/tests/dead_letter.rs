@@ -10,6 +10,7 @@ use dic_aws::imports::Start;
 use dic_aws::model::{FeedConfig, ImportRecord, ImportSource, ImportStatus};
 use dic_aws::process::process_chunk_batch;
 use dic_aws::split::{split_new_objects, SplitWork};
+use dic_core::ids::ImportId;
 use dic_core::template::ImportSettings;
 use dic_core::Entity;
 use dic_e2e::{batch, sample, suggested, TestStack};
@@ -233,11 +234,12 @@ async fn a_dead_lettered_feed_file_fails_the_import_it_made() {
 
 /// A feed file's import as the splitter makes it: `Uploaded`, with the
 /// feed's mapping.
-async fn feed_import(stack: &TestStack, key: &str, import_id: &str) -> String {
-    let import_id = format!("{import_id}-{}", uuid::Uuid::new_v4().simple());
+async fn feed_import(stack: &TestStack, key: &str, import_id: &str) -> ImportId {
+    let import_id =
+        ImportId::parse(&format!("{import_id}-{}", uuid::Uuid::new_v4().simple())).unwrap();
     let mut import = ImportRecord::new(
         stack.company.clone(),
-        dic_core::ids::ImportId::parse(&import_id).unwrap(),
+        import_id.clone(),
         Entity::Employees,
         ImportSource::Feed,
         "latest.csv",

@@ -6,6 +6,7 @@ use dic_aws::model::{Counters, FeedConfig, ImportStatus};
 use dic_aws::process::{apply_chunk, process_chunk_batch};
 use dic_aws::split::{split_import, split_new_objects, SplitOutcome};
 use dic_core::chunk::{ChunkLimits, ChunkMessage};
+use dic_core::ids::{CompanyId, ImportId};
 use dic_core::mapping::Mapping;
 use dic_core::prepare::{analyze, split};
 use dic_core::template::ImportSettings;
@@ -18,8 +19,8 @@ use std::collections::BTreeSet;
 fn expected_outcome(entity: Entity, bytes: &[u8], mapping: &Mapping) -> (u64, u64) {
     let (_, table) = analyze(entity, bytes).unwrap();
     let chunks = split(
-        "c",
-        "i",
+        &CompanyId::parse("c").unwrap(),
+        &ImportId::parse("i").unwrap(),
         entity,
         table,
         mapping,
@@ -138,7 +139,7 @@ async fn split_by_hand(
     stack: &TestStack,
     file: &str,
     limits_rows: usize,
-) -> (String, Vec<aws_lambda_events::event::sqs::SqsMessage>) {
+) -> (ImportId, Vec<aws_lambda_events::event::sqs::SqsMessage>) {
     let bytes = sample(file);
     let mapping = suggested(Entity::Employees, &bytes);
     dic_e2e::split_by_hand(stack, file, bytes, mapping, limits_rows).await
@@ -441,7 +442,7 @@ async fn chunks_go_out_in_batches_within_the_sqs_limits() {
     };
     let chunks = split(
         &stack.company,
-        "i-batches",
+        &ImportId::parse("i-batches").unwrap(),
         Entity::Employees,
         table,
         &mapping,

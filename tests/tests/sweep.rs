@@ -5,12 +5,13 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use dic_aws::keys::imports as k;
 use dic_aws::model::ImportStatus;
 use dic_aws::sweep::{sweep_stale_splits, SweepReport, MAX_SPLIT_ATTEMPTS};
+use dic_core::ids::ImportId;
 use dic_core::Entity;
 use dic_e2e::{sample, suggested, TestStack};
 
 /// Makes the import's split claim look older than its lease, as if its
 /// splitter had died long ago, after `attempts` claims.
-async fn age_claim(stack: &TestStack, import_id: &str, attempts: u32) {
+async fn age_claim(stack: &TestStack, import_id: &ImportId, attempts: u32) {
     let long_ago = chrono::Utc::now().timestamp() - 3600;
     stack
         .deps
@@ -29,7 +30,7 @@ async fn age_claim(stack: &TestStack, import_id: &str, attempts: u32) {
 }
 
 /// An upload whose splitter claimed it and died before reading the file.
-async fn dead_split(stack: &TestStack) -> String {
+async fn dead_split(stack: &TestStack) -> ImportId {
     let bytes = sample("employees.csv");
     let mapping = suggested(Entity::Employees, &bytes);
     // No host runs yet: the S3 event waits in its queue.

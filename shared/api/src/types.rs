@@ -6,6 +6,7 @@ use dic_aws::imports::FailedRowLog;
 use dic_aws::model::{ImportRecord, ImportSource, ImportStatus};
 use dic_aws::upload_form::UploadForm;
 use dic_core::headers::HeaderProblem;
+use dic_core::ids::ImportId;
 use dic_core::mapping::{Mapping, MatchReason};
 use dic_core::prepare::{Analysis, FileFormat};
 use dic_core::template::{ImportSettings, Template};
@@ -28,7 +29,7 @@ pub struct CreateImport {
     pub settings: Option<ImportSettings>,
     /// The import whose failed rows this upload corrects.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub corrects: Option<String>,
+    pub corrects: Option<ImportId>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -144,7 +145,7 @@ impl From<ImportRecord> for ImportView {
             source: import.source,
             feed_id: import.feed_id,
             template_id: import.template_id,
-            corrects: import.corrects,
+            corrects: import.corrects.map(String::from),
             format,
             encoding,
             delimiter,

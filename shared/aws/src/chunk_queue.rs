@@ -1,6 +1,6 @@
 //! The chunk queue: the splitter's side.
 
-use crate::error::{aws, StoreError};
+use crate::error::{aws, request, StoreError};
 use crate::retry::{until_done, Attempt};
 use aws_sdk_sqs::types::SendMessageBatchRequestEntry;
 use aws_sdk_sqs::Client;
@@ -61,7 +61,7 @@ impl ChunkQueue {
                             .id(format!("c{index}"))
                             .message_body(body)
                             .build()
-                            .map_err(aws("SendMessageBatch entry"))
+                            .map_err(request("SendMessageBatch entry"))
                     })
                     .collect::<Result<Vec<_>, _>>()?;
                 let out = self

@@ -3,10 +3,12 @@
 //! item, written in the same transaction, so names stay unique per company
 //! and entity even when two admins save at once.
 
-use crate::error::{aws, cancellation_codes, StoreError, CONDITION_FAILED};
-use crate::model::FeedConfig;
+use crate::error::{aws, cancellation_codes, request, StoreError, CONDITION_FAILED};
+use crate::model::{stored_time, FeedConfig};
 use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem};
 use aws_sdk_dynamodb::Client;
+use chrono::{DateTime, SubsecRound, Utc};
+use dic_core::ids::CompanyId;
 use dic_core::template::Template;
 use dic_core::Entity;
 use serde::de::DeserializeOwned;
@@ -23,7 +25,7 @@ struct CompanyItems {
     kind: &'static str,
 }
 
-fn key(company_id: &str, sk: String) -> Item {
+fn key(company_id: &CompanyId, sk: String) -> Item {
     HashMap::from([
         (
             "pk".to_string(),
@@ -33,14 +35,19 @@ fn key(company_id: &str, sk: String) -> Item {
     ])
 }
 
+/// A time as stored, for a condition on it.
+fn time(time: &DateTime<Utc>) -> AttributeValue {
+    AttributeValue::S(stored_time::text(time))
+}
+
 impl CompanyItems {
-    fn key(&self, company_id: &str, id: &str) -> Item {
+    fn key(&self, company_id: &CompanyId, id: &str) -> Item {
         key(company_id, format!("{}{id}", self.kind))
     }
 
     fn item<T: Serialize>(
         &self,
-        company_id: &str,
+        company_id: &CompanyId,
         id: &str,
         value: &T,
     ) -> Result<Item, StoreError> {
@@ -51,7 +58,7 @@ impl CompanyItems {
 
     async fn put<T: Serialize>(
         &self,
-        company_id: &str,
+        company_id: &CompanyId,
         id: &str,
         value: &T,
     ) -> Result<(), StoreError> {
@@ -67,7 +74,7 @@ impl CompanyItems {
 
     async fn get<T: DeserializeOwned>(
         &self,
-        company_id: &str,
+        company_id: &CompanyId,
         id: &str,
     ) -> Result<Option<T>, StoreError> {
         let out = self
@@ -86,7 +93,10 @@ impl CompanyItems {
     }
 
     /// Every item of this kind in the company's partition.
-    async fn list<T: DeserializeOwned>(&self, company_id: &str) -> Result<Vec<T>, StoreError> {
+    async fn list<T: DeserializeOwned>(
+        &self,
+        company_id: &CompanyId,
+    ) -> Result<Vec<T>, StoreError> {
         let query = self
             .client
             .query()
@@ -105,7 +115,7 @@ impl CompanyItems {
     }
 
     /// `false` when there was nothing to delete.
-    async fn delete(&self, company_id: &str, id: &str) -> Result<bool, StoreError> {
+    async fn delete(&self, company_id: &CompanyId, id: &str) -> Result<bool, StoreError> {
         let out = self
             .client
             .delete_item()
@@ -125,8 +135,25 @@ pub struct SavedTemplate {
     pub template_id: String,
     #[serde(flatten)]
     pub template: Template,
-    pub created_at: String,
-    pub updated_at: String,
+    #[serde(with = "stored_time")]
+    pub created_at: DateTime<Utc>,
+    /// The last save's time, and the token a replace or delete is
+    /// conditional on: each save moves it forward (see [`save_time`]).
+    #[serde(with = "stored_time")]
+    pub updated_at: DateTime<Utc>,
+}
+
+/// The time a save is stamped with, to the millisecond it is stored with:
+/// now, but always after the save it replaces (`None` for a new template),
+/// so that two saves within one millisecond, or on a clock behind the
+/// last saver's, still change the token.
+fn save_time(replaced: Option<DateTime<Utc>>) -> DateTime<Utc> {
+    let now = Utc::now();
+    let time = match replaced {
+        Some(seen) => now.max(seen + chrono::Duration::milliseconds(1)),
+        None => now,
+    };
+    time.trunc_subsecs(3)
 }
 
 /// Why a template could not be saved.
@@ -165,14 +192,14 @@ impl TemplateStore {
 
     pub async fn get(
         &self,
-        company_id: &str,
+        company_id: &CompanyId,
         template_id: &str,
     ) -> Result<Option<SavedTemplate>, StoreError> {
         self.0.get(company_id, template_id).await
     }
 
     /// The company's templates, by name.
-    pub async fn list(&self, company_id: &str) -> Result<Vec<SavedTemplate>, StoreError> {
+    pub async fn list(&self, company_id: &CompanyId) -> Result<Vec<SavedTemplate>, StoreError> {
         let mut templates: Vec<SavedTemplate> = self.0.list(company_id).await?;
         templates.sort_by(|a, b| {
             a.template
@@ -183,13 +210,25 @@ impl TemplateStore {
         Ok(templates)
     }
 
-    /// Saves a new template under a name not taken yet.
-    pub async fn create(&self, company_id: &str, saved: &SavedTemplate) -> Result<(), SaveError> {
+    /// Saves a new template under a name not taken yet, with a new id.
+    pub async fn create(
+        &self,
+        company_id: &CompanyId,
+        template: Template,
+    ) -> Result<SavedTemplate, SaveError> {
+        let now = save_time(None);
+        let saved = SavedTemplate {
+            template_id: uuid::Uuid::new_v4().simple().to_string(),
+            template,
+            created_at: now,
+            updated_at: now,
+        };
         let items = vec![
-            (self.put_template(company_id, saved, None)?, Clash::Gone),
-            (self.put_name(company_id, saved)?, Clash::NameTaken),
+            (self.put_template(company_id, &saved, None)?, Clash::Gone),
+            (self.put_name(company_id, &saved)?, Clash::NameTaken),
         ];
-        self.transact(items, &saved.template).await
+        self.transact(items, &saved.template).await?;
+        Ok(saved)
     }
 
     /// Replaces the template `seen` was read as; a new name must be free.
@@ -197,31 +236,42 @@ impl TemplateStore {
     /// that overlapping renames cannot free or hold the wrong names.
     pub async fn replace(
         &self,
-        company_id: &str,
+        company_id: &CompanyId,
         seen: &SavedTemplate,
-        saved: &SavedTemplate,
-    ) -> Result<(), SaveError> {
+        template: Template,
+    ) -> Result<SavedTemplate, SaveError> {
+        let saved = SavedTemplate {
+            template_id: seen.template_id.clone(),
+            template,
+            created_at: seen.created_at,
+            updated_at: save_time(Some(seen.updated_at)),
+        };
         let mut items = vec![(
-            self.put_template(company_id, saved, Some(&seen.updated_at))?,
+            self.put_template(company_id, &saved, Some(seen.updated_at))?,
             Clash::Changed,
         )];
         if name_key(&seen.template) != name_key(&saved.template) {
             items.push((self.delete_name(company_id, seen)?, Clash::Changed));
-            items.push((self.put_name(company_id, saved)?, Clash::NameTaken));
+            items.push((self.put_name(company_id, &saved)?, Clash::NameTaken));
         }
-        self.transact(items, &saved.template).await
+        self.transact(items, &saved.template).await?;
+        Ok(saved)
     }
 
     /// Deletes the template `seen` was read as, with its name.
-    pub async fn delete(&self, company_id: &str, seen: &SavedTemplate) -> Result<(), SaveError> {
+    pub async fn delete(
+        &self,
+        company_id: &CompanyId,
+        seen: &SavedTemplate,
+    ) -> Result<(), SaveError> {
         let delete_template = Delete::builder()
             .table_name(&self.0.table)
             .set_key(Some(self.0.key(company_id, &seen.template_id)))
             .condition_expression("#updated_at = :seen")
             .expression_attribute_names("#updated_at", "updated_at")
-            .expression_attribute_values(":seen", AttributeValue::S(seen.updated_at.clone()))
+            .expression_attribute_values(":seen", time(&seen.updated_at))
             .build()
-            .map_err(aws("TransactWriteItems delete template"))?;
+            .map_err(request("TransactWriteItems delete template"))?;
         let items = vec![
             (
                 TransactWriteItem::builder().delete(delete_template).build(),
@@ -236,9 +286,9 @@ impl TemplateStore {
     /// last saved at `seen`.
     fn put_template(
         &self,
-        company_id: &str,
+        company_id: &CompanyId,
         saved: &SavedTemplate,
-        seen: Option<&str>,
+        seen: Option<DateTime<Utc>>,
     ) -> Result<TransactWriteItem, StoreError> {
         let put = Put::builder()
             .table_name(&self.0.table)
@@ -249,15 +299,17 @@ impl TemplateStore {
             Some(updated_at) => put
                 .condition_expression("attribute_exists(#pk) AND #updated_at = :seen")
                 .expression_attribute_names("#updated_at", "updated_at")
-                .expression_attribute_values(":seen", AttributeValue::S(updated_at.to_string())),
+                .expression_attribute_values(":seen", time(&updated_at)),
         };
-        let put = put.build().map_err(aws("TransactWriteItems template"))?;
+        let put = put
+            .build()
+            .map_err(request("TransactWriteItems template"))?;
         Ok(TransactWriteItem::builder().put(put).build())
     }
 
     fn put_name(
         &self,
-        company_id: &str,
+        company_id: &CompanyId,
         saved: &SavedTemplate,
     ) -> Result<TransactWriteItem, StoreError> {
         let mut item = key(company_id, name_key(&saved.template));
@@ -271,14 +323,14 @@ impl TemplateStore {
             .condition_expression("attribute_not_exists(#pk)")
             .expression_attribute_names("#pk", "pk")
             .build()
-            .map_err(aws("TransactWriteItems template name"))?;
+            .map_err(request("TransactWriteItems template name"))?;
         Ok(TransactWriteItem::builder().put(put).build())
     }
 
     /// Frees the template's name, only if the name is still its own.
     fn delete_name(
         &self,
-        company_id: &str,
+        company_id: &CompanyId,
         old: &SavedTemplate,
     ) -> Result<TransactWriteItem, StoreError> {
         let delete = Delete::builder()
@@ -288,7 +340,7 @@ impl TemplateStore {
             .expression_attribute_names("#template_id", "template_id")
             .expression_attribute_values(":id", AttributeValue::S(old.template_id.clone()))
             .build()
-            .map_err(aws("TransactWriteItems template name"))?;
+            .map_err(request("TransactWriteItems template name"))?;
         Ok(TransactWriteItem::builder().delete(delete).build())
     }
 
@@ -354,18 +406,41 @@ impl FeedStore {
 
     pub async fn get(
         &self,
-        company_id: &str,
+        company_id: &CompanyId,
         feed_id: &str,
     ) -> Result<Option<FeedConfig>, StoreError> {
         self.0.get(company_id, feed_id).await
     }
 
-    pub async fn list(&self, company_id: &str) -> Result<Vec<FeedConfig>, StoreError> {
+    pub async fn list(&self, company_id: &CompanyId) -> Result<Vec<FeedConfig>, StoreError> {
         self.0.list(company_id).await
     }
 
     /// `false` when the feed did not exist.
-    pub async fn delete(&self, company_id: &str, feed_id: &str) -> Result<bool, StoreError> {
+    pub async fn delete(&self, company_id: &CompanyId, feed_id: &str) -> Result<bool, StoreError> {
         self.0.delete(company_id, feed_id).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_save_is_stamped_after_the_one_it_replaces() {
+        let seen = save_time(None);
+        assert_eq!(seen, stored_time::parse(&stored_time::text(&seen)).unwrap());
+        // Saves in a row, however fast, and on a clock an hour behind the
+        // last saver's: each token differs from the one it replaced.
+        let ahead = seen + chrono::Duration::hours(1);
+        for replaced in [seen, save_time(Some(seen)), ahead] {
+            let next = save_time(Some(replaced));
+            assert!(next > replaced, "{next} after {replaced}");
+            assert_ne!(stored_time::text(&next), stored_time::text(&replaced));
+        }
+        assert_eq!(
+            save_time(Some(ahead)),
+            ahead + chrono::Duration::milliseconds(1)
+        );
     }
 }

@@ -142,11 +142,10 @@ async fn fail_dead_object(record: &S3EventRecord, deps: &Deps) -> Result<(), Sto
         ObjectRoute::Feed { company_id, .. } => {
             // A feed file's import is made after its event, under an id the
             // splitter derives; it is found by its key instead.
-            let since = (record.event_time - CLOCK_SKEW)
-                .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+            let since = record.event_time - CLOCK_SKEW;
             let imports = deps
                 .imports
-                .unsplit_imports_of(&company_id, &key, &since)
+                .unsplit_imports_of(&company_id, &key, since)
                 .await?;
             if imports.is_empty() {
                 warn!(%company_id, "dead feed file has no import waiting; dropped");

@@ -1,6 +1,7 @@
 //! Errors of the stores and queues.
 
 use aws_smithy_types::error::display::DisplayErrorContext;
+use aws_smithy_types::error::operation::BuildError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -10,6 +11,13 @@ pub enum StoreError {
     Aws {
         operation: &'static str,
         source: Box<dyn std::error::Error + Send + Sync + 'static>,
+    },
+    /// A request or part of one that this code built lacks a field the SDK
+    /// requires: a mistake here, not a failure of AWS, and no retry helps.
+    #[error("{operation}: the request is incomplete: {source}")]
+    Request {
+        operation: &'static str,
+        source: BuildError,
     },
     #[error("a stored item does not have the expected shape: {0}")]
     Malformed(#[from] serde_dynamo::Error),
@@ -27,6 +35,11 @@ pub(crate) fn aws<E: std::error::Error + Send + Sync + 'static>(
         operation,
         source: Box::new(err),
     }
+}
+
+/// Wraps the error of a request builder's `build()`.
+pub(crate) fn request(operation: &'static str) -> impl FnOnce(BuildError) -> StoreError {
+    move |source| StoreError::Request { operation, source }
 }
 
 /// Operation errors that can say a write's condition did not hold, matched

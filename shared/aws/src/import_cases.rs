@@ -98,14 +98,14 @@ pub struct NewUpload {
     /// `None` when neither a mapping nor a template was given.
     pub choice: Option<MappingChoice>,
     pub settings: Option<ImportSettings>,
-    pub corrects: Option<String>,
+    pub corrects: Option<ImportId>,
 }
 
 /// The asker's import, or `NotFound` (also when it is another company's).
 pub async fn load_import(
     deps: &Deps,
     asker: Asker<'_>,
-    id: &str,
+    id: &ImportId,
 ) -> Result<ImportRecord, CaseError> {
     deps.imports
         .get(asker.company_id, id)

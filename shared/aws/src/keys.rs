@@ -11,7 +11,7 @@ pub const FEEDS: &str = "feeds/";
 pub const EXPORTS: &str = "exports/";
 
 /// `uploads/{company}/{import}/{file name}`: where an admin's upload lands.
-pub fn upload_key(company_id: &str, import_id: &str, file_name: &str) -> String {
+pub fn upload_key(company_id: &CompanyId, import_id: &ImportId, file_name: &str) -> String {
     format!(
         "{UPLOADS}{company_id}/{import_id}/{}",
         safe_file_name(file_name)
@@ -19,7 +19,7 @@ pub fn upload_key(company_id: &str, import_id: &str, file_name: &str) -> String 
 }
 
 /// `exports/{company}/{import}/failed-rows.xlsx`.
-pub fn export_key(company_id: &str, import_id: &str) -> String {
+pub fn export_key(company_id: &CompanyId, import_id: &ImportId) -> String {
     format!("{EXPORTS}{company_id}/{import_id}/failed-rows.xlsx")
 }
 
@@ -94,9 +94,11 @@ fn three_parts(rest: &str) -> Option<(String, String, String)> {
 /// DynamoDB keys of the imports table: one partition per import holds its
 /// status item, chunk markers and row logs.
 pub mod imports {
+    use dic_core::ids::{CompanyId, ImportId};
+
     pub const META: &str = "META";
 
-    pub fn pk(company_id: &str, import_id: &str) -> String {
+    pub fn pk(company_id: &CompanyId, import_id: &ImportId) -> String {
         format!("C#{company_id}#I#{import_id}")
     }
     pub fn chunk_marker(index: u32) -> String {
@@ -125,14 +127,14 @@ pub mod imports {
     pub const SPLIT_CLAIMS_INDEX: &str = "by_split_claim";
     pub const CHUNK_LOG_PREFIX: &str = "OK#";
     /// The company index, for listing imports newest first.
-    pub fn company(company_id: &str) -> String {
+    pub fn company(company_id: &CompanyId) -> String {
         format!("C#{company_id}")
     }
 }
 
 /// Records are keyed by company, entity and record key together, so writes
 /// spread over many partitions rather than one per company.
-pub fn record_pk(company_id: &str, entity: dic_core::Entity, key: &str) -> String {
+pub fn record_pk(company_id: &CompanyId, entity: dic_core::Entity, key: &str) -> String {
     format!("C#{company_id}#{entity}#{key}")
 }
 

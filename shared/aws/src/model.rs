@@ -137,7 +137,7 @@ pub struct ImportRecord {
     pub started_at: Option<DateTime<Utc>>,
     /// The import whose failed rows this one re-uploads, fixed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub corrects: Option<String>,
+    pub corrects: Option<ImportId>,
     /// Set once the mapping is complete; the splitter waits for it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mapping: Option<Mapping>,

@@ -140,7 +140,7 @@ pub async fn apply_chunk(chunk: &ChunkMessage, deps: &Deps) -> Result<AppliedChu
         .upsert(&chunk.company_id, plan.entity, &keys, |i, stored| {
             let (row, record, _) = &valid[i];
             let origin = Origin {
-                import_id: chunk.import_id.clone(),
+                import_id: chunk.import_id.to_string(),
                 row: row.row.number,
             };
             decide(stored, record, &plan.settings, &origin)

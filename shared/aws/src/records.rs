@@ -6,11 +6,12 @@
 //! A write that lost a race is read and decided again; the fingerprints in
 //! [`StoredRecord`] make deciding again safe after a partial success.
 
-use crate::error::{aws, cancellation_codes, transient, StoreError, CONDITION_FAILED};
+use crate::error::{aws, cancellation_codes, request, transient, StoreError, CONDITION_FAILED};
 use crate::keys::record_pk;
 use crate::retry::{until_done, Attempt};
 use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, Put, TransactWriteItem};
 use aws_sdk_dynamodb::Client;
+use dic_core::ids::CompanyId;
 use dic_core::upsert::{Decision, StoredRecord};
 use dic_core::Entity;
 use futures::stream::{self, StreamExt, TryStreamExt};
@@ -53,7 +54,7 @@ impl RecordStore {
     /// The stored records among `keys`, by key; absent keys are left out.
     pub async fn get_many(
         &self,
-        company_id: &str,
+        company_id: &CompanyId,
         entity: Entity,
         keys: &[&str],
     ) -> Result<HashMap<String, StoredRecord>, StoreError> {
@@ -74,7 +75,7 @@ impl RecordStore {
 
     pub async fn get(
         &self,
-        company_id: &str,
+        company_id: &CompanyId,
         entity: Entity,
         key: &str,
     ) -> Result<Option<StoredRecord>, StoreError> {
@@ -86,7 +87,7 @@ impl RecordStore {
     /// decisions that were written. Groups of 100 keys run concurrently.
     pub async fn upsert<D>(
         &self,
-        company_id: &str,
+        company_id: &CompanyId,
         entity: Entity,
         keys: &[&str],
         decide: D,
@@ -119,7 +120,7 @@ impl RecordStore {
     /// from the read when another writer got there first.
     async fn upsert_group<D>(
         &self,
-        company_id: &str,
+        company_id: &CompanyId,
         entity: Entity,
         keys: &[&str],
         group: &[usize],
@@ -164,7 +165,7 @@ impl RecordStore {
     /// version read (`None`: still absent).
     fn conditional_put(
         &self,
-        company_id: &str,
+        company_id: &CompanyId,
         entity: Entity,
         key: &str,
         record: &StoredRecord,
@@ -200,7 +201,7 @@ impl RecordStore {
                 .expression_attribute_names("#version", "version")
                 .expression_attribute_values(":version", AttributeValue::N(version.to_string())),
         };
-        Ok((put.build().map_err(aws("Put record"))?, bytes))
+        Ok((put.build().map_err(request("Put record"))?, bytes))
     }
 
     /// Sends the puts in transactions within DynamoDB's limits; `false`
@@ -238,13 +239,13 @@ impl RecordStore {
     /// The stored items of at most 100 keys.
     async fn read(
         &self,
-        company_id: &str,
+        company_id: &CompanyId,
         entity: Entity,
         batch: &[&str],
     ) -> Result<Vec<RecordItem>, StoreError> {
-        let mut request = KeysAndAttributes::builder().consistent_read(true);
+        let mut keys = KeysAndAttributes::builder().consistent_read(true);
         for key in batch {
-            request = request.keys(HashMap::from([
+            keys = keys.keys(HashMap::from([
                 (
                     "pk".to_string(),
                     AttributeValue::S(record_pk(company_id, entity, key)),
@@ -252,7 +253,7 @@ impl RecordStore {
                 ("sk".to_string(), AttributeValue::S(SK.to_string())),
             ]));
         }
-        let request = request.build().map_err(aws("KeysAndAttributes"))?;
+        let request = keys.build().map_err(request("KeysAndAttributes"))?;
         crate::batch::get_all(&self.client, &self.table, request, "BatchGetItem records")
             .await?
             .into_iter()

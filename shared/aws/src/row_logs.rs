@@ -4,6 +4,7 @@
 
 use crate::error::StoreError;
 use crate::imports::{ChunkLog, FailedRowLog, RowLogStore};
+use dic_core::ids::{CompanyId, ImportId};
 use dic_core::validate::{RowError, RowWarning};
 use serde::{Deserialize, Serialize};
 
@@ -91,8 +92,8 @@ pub fn merge(a: Vec<RowLogEntry>, b: Vec<RowLogEntry>, limit: usize) -> Vec<RowL
 /// A page of row logs after row `after`.
 pub async fn row_page(
     logs: &RowLogStore,
-    company_id: &str,
-    import_id: &str,
+    company_id: &CompanyId,
+    import_id: &ImportId,
     outcome: Option<LoggedOutcome>,
     after: u32,
     limit: usize,

@@ -272,10 +272,10 @@ async fn feed_import(
 #[instrument(skip_all, fields(import_id))]
 pub async fn split_import(
     deps: &Deps,
-    company_id: &str,
-    import_id: &str,
+    company_id: &CompanyId,
+    import_id: &ImportId,
 ) -> Result<SplitOutcome, StoreError> {
-    tracing::Span::current().record("import_id", import_id);
+    tracing::Span::current().record("import_id", import_id.as_str());
     if !deps.claims.claim_split(company_id, import_id).await? {
         return Ok(SplitOutcome::AlreadySplit);
     }
@@ -289,8 +289,8 @@ pub async fn split_import(
 
 async fn split_claimed(
     deps: &Deps,
-    company_id: &str,
-    import_id: &str,
+    company_id: &CompanyId,
+    import_id: &ImportId,
 ) -> Result<SplitOutcome, StoreError> {
     let Some(import) = deps.imports.get(company_id, import_id).await? else {
         return Ok(SplitOutcome::NoImport);

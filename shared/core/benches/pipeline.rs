@@ -13,6 +13,7 @@ use dic_core::catalog::Entity;
 use dic_core::chunk::{ChunkLimits, ChunkMessage};
 use dic_core::decode::decode;
 use dic_core::dialect::sniff;
+use dic_core::ids::{CompanyId, ImportId};
 use dic_core::mapping::{suggested_mapping, Mapping};
 use dic_core::prepare::{analyze, split};
 use dic_core::sample::employees_csv;
@@ -46,8 +47,8 @@ fn mapping_for(bytes: &[u8]) -> (Table, Mapping) {
 
 fn split_table(table: Table, mapping: &Mapping) -> Vec<ChunkMessage> {
     split(
-        "acme",
-        "imp-1",
+        &CompanyId::parse("acme").unwrap(),
+        &ImportId::parse("imp-1").unwrap(),
         Entity::Employees,
         table,
         mapping,

@@ -6,6 +6,7 @@
 mod out;
 
 use crate::bytescan::{any_byte, json_escaped};
+use crate::ids::{CompanyId, ImportId};
 use crate::limits::{chars_over, MAX_CELL_CHARS, MAX_COLUMNS, MAX_ROW_BYTES};
 use crate::plan::ImportPlan;
 use crate::row::{Cells, RowNumber, SourceRow};
@@ -230,10 +231,12 @@ impl From<ChunkRowFields> for ChunkRow {
 }
 
 /// One SQS message: a slice of one import's rows and the plan to check them.
+/// Its ids are parsed when it is read, so a message cannot name keys the
+/// splitter would never have made.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChunkMessage {
-    pub company_id: String,
-    pub import_id: String,
+    pub company_id: CompanyId,
+    pub import_id: ImportId,
     pub chunk_index: u32,
     pub chunk_count: u32,
     pub plan: ImportPlan,
@@ -263,8 +266,8 @@ impl ChunkMessage {
             rows,
         } = self;
         let envelope = Envelope {
-            company_id,
-            import_id,
+            company_id: company_id.as_str(),
+            import_id: import_id.as_str(),
             chunk_index: *chunk_index,
             chunk_count: *chunk_count,
             plan,
@@ -320,15 +323,15 @@ struct Envelope<'a> {
 /// possible index and count), then each row, so the cost is one
 /// serialization of the data, not one per attempt.
 pub fn chunk_rows(
-    company_id: &str,
-    import_id: &str,
+    company_id: &CompanyId,
+    import_id: &ImportId,
     plan: &ImportPlan,
     rows: impl IntoIterator<Item = ChunkRow>,
     limits: ChunkLimits,
 ) -> Vec<ChunkMessage> {
     let envelope = |chunk_index, chunk_count, rows| ChunkMessage {
-        company_id: company_id.to_string(),
-        import_id: import_id.to_string(),
+        company_id: company_id.clone(),
+        import_id: import_id.clone(),
         chunk_index,
         chunk_count,
         plan: plan.clone(),
@@ -582,6 +585,17 @@ mod tests {
             .collect()
     }
 
+    /// [`chunk_rows`] with the test plan, for ids spelled out.
+    fn chunks_of(
+        company: &str,
+        import: &str,
+        rows: impl IntoIterator<Item = ChunkRow>,
+        limits: ChunkLimits,
+    ) -> Vec<ChunkMessage> {
+        let (company, import) = (CompanyId::parse(company), ImportId::parse(import));
+        chunk_rows(&company.unwrap(), &import.unwrap(), &plan(), rows, limits)
+    }
+
     fn check_bounds(chunks: &[ChunkMessage], limits: ChunkLimits) {
         for (i, chunk) in chunks.iter().enumerate() {
             let json = serde_json::to_string(chunk).unwrap();
@@ -615,7 +629,7 @@ mod tests {
                 max_rows: 1,
             },
         ] {
-            let chunks = chunk_rows("c1", "imp-1", &plan(), input.clone(), limits);
+            let chunks = chunks_of("c1", "imp-1", input.clone(), limits);
             check_bounds(&chunks, limits);
             let back: Vec<ChunkRow> = chunks.iter().flat_map(|c| c.rows.clone()).collect();
             assert_eq!(back, input, "{limits:?}");
@@ -635,7 +649,7 @@ mod tests {
             max_bytes: 4_000,
             max_rows: 1_000,
         };
-        let chunks = chunk_rows("c1", "imp-1", &plan(), rows(300), limits);
+        let chunks = chunks_of("c1", "imp-1", rows(300), limits);
         assert!(chunks.len() > 5);
         // Every chunk but the last would overflow with the next row, up to
         // the envelope's reserve for a ten-digit index and count.
@@ -650,7 +664,7 @@ mod tests {
 
     #[test]
     fn row_limit_alone_decides_for_small_rows() {
-        let chunks = chunk_rows("c", "i", &plan(), rows(501), ChunkLimits::default());
+        let chunks = chunks_of("c", "i", rows(501), ChunkLimits::default());
         let sizes: Vec<usize> = chunks.iter().map(|c| c.rows.len()).collect();
         assert_eq!(sizes, [250, 250, 1]);
         assert_eq!(chunks[2].rows[0].row.number, RowNumber(1002));
@@ -664,7 +678,7 @@ mod tests {
         };
         let big = row(5, &"x".repeat(5_000));
         let input = vec![row(2, "a"), row(3, "b"), big.clone(), row(6, "c")];
-        let chunks = chunk_rows("c", "i", &plan(), input, limits);
+        let chunks = chunks_of("c", "i", input, limits);
         let numbers: Vec<Vec<u32>> = chunks
             .iter()
             .map(|c| c.rows.iter().map(|r| r.row.number.0).collect())
@@ -705,10 +719,11 @@ mod tests {
     #[test]
     fn any_row_fits_a_message_beside_the_widest_envelope() {
         let plan = widest_plan();
-        let ids = "x".repeat(64);
+        // The longest ids, of a character that escapes.
+        let ids = "\\".repeat(128);
         let empty = ChunkMessage {
-            company_id: ids.clone(),
-            import_id: ids.clone(),
+            company_id: CompanyId::parse(&ids).unwrap(),
+            import_id: ImportId::parse(&ids).unwrap(),
             chunk_index: u32::MAX,
             chunk_count: u32::MAX,
             plan,
@@ -760,8 +775,8 @@ mod tests {
             input.extend(rows(2));
         }
         let chunks = chunk_rows(
-            "c1",
-            "imp-1",
+            &CompanyId::parse("c1").unwrap(),
+            &ImportId::parse("imp-1").unwrap(),
             &widest_plan(),
             input.clone(),
             ChunkLimits::default(),
@@ -843,7 +858,7 @@ mod tests {
 
     #[test]
     fn no_rows_make_no_chunks() {
-        assert!(chunk_rows("c", "i", &plan(), Vec::new(), ChunkLimits::default()).is_empty());
+        assert!(chunks_of("c", "i", Vec::new(), ChunkLimits::default()).is_empty());
     }
 
     #[test]
@@ -852,7 +867,7 @@ mod tests {
             max_bytes: 0,
             max_rows: 0,
         };
-        let chunks = chunk_rows("c", "i", &plan(), rows(3), limits);
+        let chunks = chunks_of("c", "i", rows(3), limits);
         assert_eq!(chunks.len(), 3);
         assert!(chunks
             .iter()
@@ -861,10 +876,9 @@ mod tests {
 
     #[test]
     fn messages_round_trip_through_json() {
-        let chunks = chunk_rows(
+        let chunks = chunks_of(
             "c1",
             "imp-1",
-            &plan(),
             rows(40),
             ChunkLimits {
                 max_bytes: 3_000,
@@ -942,8 +956,8 @@ mod tests {
 
     fn message(rows: Vec<ChunkRow>) -> ChunkMessage {
         ChunkMessage {
-            company_id: "c\"1".into(),
-            import_id: "imp-1".into(),
+            company_id: CompanyId::parse("c\"1").unwrap(),
+            import_id: ImportId::parse("imp-1").unwrap(),
             chunk_index: 3,
             chunk_count: 7,
             plan: plan(),
@@ -966,7 +980,7 @@ mod tests {
                 max_rows: 250,
             },
         ] {
-            for chunk in chunk_rows("c1", "imp-1", &plan(), rows(300), limits) {
+            for chunk in chunks_of("c1", "imp-1", rows(300), limits) {
                 assert_json_as_serde(&chunk);
             }
         }
@@ -1060,6 +1074,18 @@ mod tests {
     }
 
     #[test]
+    fn messages_whose_ids_could_forge_a_key_are_refused() {
+        let json = message(rows(2)).to_json();
+        assert!(ChunkMessage::from_json(&json).is_ok());
+        for (from, to) in [(r#""imp-1""#, r#""imp-1#META""#), (r#""c\"1""#, r#""c/1""#)] {
+            assert!(json.contains(from));
+            let forged = json.replacen(from, to, 1);
+            let err = ChunkMessage::from_json(&forged).unwrap_err().to_string();
+            assert!(err.contains("not a valid id"), "{err}");
+        }
+    }
+
+    #[test]
     fn to_json_writes_every_escape_as_serde_json_does() {
         for b in 0u8..0x80 {
             let text = format!("a{}b", char::from(b));
@@ -1089,7 +1115,7 @@ mod tests {
                     .map(|(i, t)| row(i as u32 + 2, t))
                     .collect();
                 let limits = ChunkLimits { max_bytes, max_rows };
-                let chunks = chunk_rows("c", "i", &plan(), input.clone(), limits);
+                let chunks = chunks_of("c", "i", input.clone(), limits);
                 prop_assert_eq!(chunks.is_empty(), input.is_empty());
                 for (i, chunk) in chunks.iter().enumerate() {
                     let len = serde_json::to_string(chunk).unwrap().len();

@@ -8,6 +8,7 @@ use crate::dialect::{sniff, Delimiter};
 use crate::duplicates::profile_and_find_duplicates;
 use crate::file_error::{FileError, MAX_FILE_BYTES};
 use crate::headers::Headers;
+use crate::ids::{CompanyId, ImportId};
 use crate::limits::{
     check_headers, shown, MAX_COLUMNS, MAX_ROWS, MAX_SAMPLE_ROW_BYTES, MAX_SHOWN_CHARS,
 };
@@ -152,8 +153,8 @@ pub fn plan_rows(
 
 /// Plans the import ([`plan_rows`]) and cuts the rows into messages.
 pub fn split(
-    company_id: &str,
-    import_id: &str,
+    company_id: &CompanyId,
+    import_id: &ImportId,
     entity: Entity,
     table: Table,
     mapping: &Mapping,
@@ -194,8 +195,8 @@ mod tests {
             Some("last_name")
         );
         let chunks = split(
-            "acme",
-            "i1",
+            &CompanyId::parse("acme").unwrap(),
+            &ImportId::parse("i1").unwrap(),
             Entity::Employees,
             table,
             &mapping,
@@ -251,8 +252,8 @@ mod tests {
             analyze(Entity::Employees, b"Email,First Name\na@example.com,Ann\n").unwrap();
         let mapping = Mapping([("Email".to_string(), "email".to_string())].into());
         let err = split(
-            "acme",
-            "i1",
+            &CompanyId::parse("acme").unwrap(),
+            &ImportId::parse("i1").unwrap(),
             Entity::Employees,
             table,
             &mapping,

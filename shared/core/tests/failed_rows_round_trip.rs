@@ -4,6 +4,7 @@
 use calamine::{open_workbook_from_rs, Data, Reader, Xlsx};
 use dic_core::catalog::Entity;
 use dic_core::chunk::{ChunkLimits, ChunkMessage};
+use dic_core::ids::{CompanyId, ImportId};
 use dic_core::mapping::Mapping;
 use dic_core::prepare::{analyze, split, FileFormat};
 use dic_core::template::ImportSettings;
@@ -43,8 +44,8 @@ fn mapping() -> Mapping {
 fn import(bytes: &[u8]) -> (Vec<String>, Vec<ChunkMessage>) {
     let (analysis, table) = analyze(Entity::Employees, bytes).unwrap();
     let chunks = split(
-        "acme",
-        "imp-1",
+        &CompanyId::parse("acme").unwrap(),
+        &ImportId::parse("imp-1").unwrap(),
         Entity::Employees,
         table,
         &mapping(),

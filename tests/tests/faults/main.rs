@@ -19,6 +19,7 @@ use dic_aws::process::process_chunk_batch;
 use dic_aws::split::split_new_objects;
 use dic_aws::Deps;
 use dic_core::chunk::ChunkLimits;
+use dic_core::ids::{CompanyId, ImportId};
 use dic_core::prepare::{analyze, split};
 use dic_core::template::ImportSettings;
 use dic_core::upsert::Origin;
@@ -111,8 +112,8 @@ fn expected(bytes: &[u8]) -> Expected {
     let (_, table) = analyze(Entity::Employees, bytes).unwrap();
     let mapping = suggested(Entity::Employees, bytes);
     let chunks = split(
-        "c",
-        "i",
+        &CompanyId::parse("c").unwrap(),
+        &ImportId::parse("i").unwrap(),
         Entity::Employees,
         table,
         &mapping,
@@ -214,7 +215,7 @@ enum Queue {
 /// Runs row processors and the dead-letter function against the queues,
 /// every batch delivered twice at once, until both imports ended and both
 /// queues are empty.
-async fn drain(stack: &TestStack, faulty: &Deps, ids: &[String], seed: u64) {
+async fn drain(stack: &TestStack, faulty: &Deps, ids: &[ImportId], seed: u64) {
     let done = Arc::new(AtomicBool::new(false));
     let workers = [
         Queue::Chunks,
@@ -407,9 +408,9 @@ async fn logged_rows(stack: &TestStack, import: &ImportRecord, seed: u64) -> Has
 }
 
 /// A row logged as imported: its import, row, outcome and values.
-type Applied = (String, u32, Logged, Vec<(String, String)>);
+type Applied = (ImportId, u32, Logged, Vec<(String, String)>);
 
-async fn check(stack: &TestStack, ids: &[String], files: &[(String, Vec<u8>); 2], seed: u64) {
+async fn check(stack: &TestStack, ids: &[ImportId], files: &[(String, Vec<u8>); 2], seed: u64) {
     let mut applied: HashMap<String, Vec<Applied>> = HashMap::new();
     for (id, (_, bytes)) in ids.iter().zip(files) {
         let import = stack.import(id).await;
@@ -467,7 +468,7 @@ async fn check(stack: &TestStack, ids: &[String], files: &[(String, Vec<u8>); 2]
         assert!(created <= 1, "seed {seed}: {key} created {created} times");
         let last: &Origin = record.updated_by.as_ref().unwrap_or(&record.created_by);
         assert!(
-            ids.contains(&last.import_id),
+            ids.iter().any(|id| *id == last.import_id),
             "seed {seed}: {key} last written by {last:?}, a row of neither import"
         );
         if rows.len() == 2 {

@@ -7,9 +7,9 @@ use crate::types::{CreateFeed, FeedList, FeedView, TemplateBody, TemplateList, T
 use crate::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
-use dic_aws::config_store::{SaveError, SavedTemplate};
+use dic_aws::config_store::SaveError;
 use dic_aws::keys::FEEDS;
-use dic_aws::model::{now, FeedConfig};
+use dic_aws::model::FeedConfig;
 use dic_core::template::{Template, TemplateError};
 use dic_core::Entity;
 use serde::Deserialize;
@@ -58,17 +58,10 @@ pub async fn create_template(
     caller: Caller,
     Json(body): Json<TemplateBody>,
 ) -> Result<(StatusCode, axum::Json<TemplateView>), ApiError> {
-    let now = now();
-    let saved = SavedTemplate {
-        template_id: uuid::Uuid::new_v4().simple().to_string(),
-        template: checked(body)?,
-        created_at: now.clone(),
-        updated_at: now,
-    };
-    state
+    let saved = state
         .deps
         .templates
-        .create(&caller.company_id, &saved)
+        .create(&caller.company_id, checked(body)?)
         .await
         .map_err(save_error)?;
     Ok((StatusCode::CREATED, axum::Json(saved)))
@@ -100,14 +93,8 @@ pub async fn replace_template(
         .get(&caller.company_id, &id)
         .await?
         .ok_or(ApiError::NotFound("template"))?;
-    let saved = SavedTemplate {
-        template_id: id,
-        template,
-        created_at: old.created_at.clone(),
-        updated_at: now(),
-    };
-    templates
-        .replace(&caller.company_id, &old, &saved)
+    let saved = templates
+        .replace(&caller.company_id, &old, template)
         .await
         .map_err(save_error)?;
     Ok(axum::Json(saved))

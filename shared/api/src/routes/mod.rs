@@ -14,6 +14,7 @@ use axum::http::{header, Method, Uri};
 use axum::response::IntoResponse;
 use dic_aws::import_cases::{self, Asker};
 use dic_aws::model::ImportRecord;
+use dic_core::ids::ImportId;
 use dic_core::Entity;
 
 pub async fn openapi() -> impl IntoResponse {
@@ -39,7 +40,7 @@ pub fn asker(caller: &Caller) -> Asker<'_> {
 pub async fn load_import(
     state: &AppState,
     caller: &Caller,
-    id: &str,
+    id: &ImportId,
 ) -> Result<ImportRecord, ApiError> {
     Ok(import_cases::load_import(&state.deps, asker(caller), id).await?)
 }

@@ -32,7 +32,11 @@ impl SplitClaims {
     /// Claims the split of an import, so that a re-delivered S3 event does
     /// not split the same object twice. A claim older than [`SPLIT_LEASE`]
     /// belongs to a dead splitter and may be retaken.
-    pub async fn claim_split(&self, company_id: &str, import_id: &str) -> Result<bool, StoreError> {
+    pub async fn claim_split(
+        &self,
+        company_id: &CompanyId,
+        import_id: &ImportId,
+    ) -> Result<bool, StoreError> {
         let now = chrono::Utc::now();
         let stale = now - chrono::Duration::from_std(SPLIT_LEASE).unwrap_or_default();
         let result = self
@@ -68,7 +72,11 @@ impl SplitClaims {
     }
 
     /// Gives a claim back after an error, so that a retry may split.
-    pub async fn release_split(&self, company_id: &str, import_id: &str) -> Result<(), StoreError> {
+    pub async fn release_split(
+        &self,
+        company_id: &CompanyId,
+        import_id: &ImportId,
+    ) -> Result<(), StoreError> {
         self.t
             .update_meta(company_id, import_id)
             .update_expression("REMOVE #split_claimed_at")
@@ -82,7 +90,11 @@ impl SplitClaims {
     }
 
     /// Marks the split complete: every chunk is on the queue.
-    pub async fn split_done(&self, company_id: &str, import_id: &str) -> Result<(), StoreError> {
+    pub async fn split_done(
+        &self,
+        company_id: &CompanyId,
+        import_id: &ImportId,
+    ) -> Result<(), StoreError> {
         self.t
             .update_meta(company_id, import_id)
             .update_expression("SET #split_done = :true REMOVE #split_claimed_at")
@@ -124,8 +136,8 @@ impl SplitClaims {
     /// ended, or its split was done): the claim only kept it in the index.
     pub async fn drop_stale_claim(
         &self,
-        company_id: &str,
-        import_id: &str,
+        company_id: &CompanyId,
+        import_id: &ImportId,
         before: chrono::DateTime<chrono::Utc>,
     ) -> Result<(), StoreError> {
         let result = self

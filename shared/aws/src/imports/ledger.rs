@@ -3,13 +3,14 @@
 
 use super::logs::{log_expiry, ChunkLog};
 use super::{n, s, written, ImportTable};
-use crate::error::{aws, StoreError};
+use crate::error::{aws, request, StoreError};
 use crate::error::{cancellation_codes, transient, CONDITION_FAILED};
 use crate::keys::imports as k;
 use crate::model::{Counters, ImportStatus};
 use crate::retry::{until_done, Attempt};
 use aws_sdk_dynamodb::types::{KeysAndAttributes, Put, TransactWriteItem, Update};
 use aws_sdk_dynamodb::Client;
+use dic_core::ids::{CompanyId, ImportId};
 use dic_core::upsert::RowResult;
 use serde::{Deserialize, Serialize};
 
@@ -76,8 +77,8 @@ impl ChunkLedger {
     /// import's status and who counted the chunk, if anyone did, in one read.
     pub async fn chunk_state(
         &self,
-        company_id: &str,
-        import_id: &str,
+        company_id: &CompanyId,
+        import_id: &ImportId,
         chunk_index: u32,
     ) -> Result<ChunkState, StoreError> {
         #[derive(Deserialize)]
@@ -96,7 +97,7 @@ impl ChunkLedger {
             .expression_attribute_names("#status", "status")
             .expression_attribute_names("#counted_by", "counted_by")
             .build()
-            .map_err(aws("KeysAndAttributes chunk state"))?;
+            .map_err(request("KeysAndAttributes chunk state"))?;
         let items = crate::batch::get_all(
             &self.t.client,
             &self.t.table,
@@ -126,8 +127,8 @@ impl ChunkLedger {
     /// the same import are retried here, with backoff.
     pub async fn count_chunk_once(
         &self,
-        company_id: &str,
-        import_id: &str,
+        company_id: &CompanyId,
+        import_id: &ImportId,
         count: &ChunkCount<'_>,
     ) -> Result<bool, StoreError> {
         let now = crate::model::now();
@@ -145,7 +146,7 @@ impl ChunkLedger {
             .condition_expression("attribute_not_exists(#pk)")
             .expression_attribute_names("#pk", "pk")
             .build()
-            .map_err(aws("TransactWriteItems marker"))?;
+            .map_err(request("TransactWriteItems marker"))?;
         let tally = count.tally;
         let update = Update::builder()
             .table_name(&self.t.table)
@@ -170,7 +171,7 @@ impl ChunkLedger {
             .expression_attribute_values(":one", n(1))
             .expression_attribute_values(":now", s(now))
             .build()
-            .map_err(aws("TransactWriteItems counters"))?;
+            .map_err(request("TransactWriteItems counters"))?;
         let mut items = vec![
             TransactWriteItem::builder().put(put).build(),
             TransactWriteItem::builder().update(update).build(),
@@ -185,7 +186,7 @@ impl ChunkLedger {
                 .table_name(&self.t.table)
                 .set_item(Some(item))
                 .build()
-                .map_err(aws("TransactWriteItems chunk log"))?;
+                .map_err(request("TransactWriteItems chunk log"))?;
             items.push(TransactWriteItem::builder().put(put).build());
         }
         until_done("TransactWriteItems count chunk", (), |()| async {
@@ -212,8 +213,8 @@ impl ChunkLedger {
     /// of the workers that race here exactly one sets the final status.
     pub async fn finish_if_done(
         &self,
-        company_id: &str,
-        import_id: &str,
+        company_id: &CompanyId,
+        import_id: &ImportId,
     ) -> Result<Option<ImportStatus>, StoreError> {
         let Some(record) = self.t.record(company_id, import_id).await? else {
             return Ok(None);

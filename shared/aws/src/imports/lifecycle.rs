@@ -11,7 +11,7 @@ use aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_dynamodb::Client;
 use chrono::{DateTime, Utc};
-use dic_core::ids::ImportId;
+use dic_core::ids::{CompanyId, ImportId};
 use dic_core::mapping::Mapping;
 use dic_core::prepare::Analysis;
 use dic_core::template::ImportSettings;
@@ -33,8 +33,8 @@ impl ImportStore {
 
     pub async fn get(
         &self,
-        company_id: &str,
-        import_id: &str,
+        company_id: &CompanyId,
+        import_id: &ImportId,
     ) -> Result<Option<ImportRecord>, StoreError> {
         self.t.record(company_id, import_id).await
     }
@@ -69,8 +69,8 @@ impl ImportStore {
     /// the claim is released so that the start command can resume the split.
     pub async fn await_mapping(
         &self,
-        company_id: &str,
-        import_id: &str,
+        company_id: &CompanyId,
+        import_id: &ImportId,
         analysis: &Analysis,
     ) -> Result<(), StoreError> {
         self.t
@@ -96,8 +96,8 @@ impl ImportStore {
     /// Sets the mapping and settings an import will run with.
     pub async fn set_mapping(
         &self,
-        company_id: &str,
-        import_id: &str,
+        company_id: &CompanyId,
+        import_id: &ImportId,
         mapping: &Mapping,
         settings: &ImportSettings,
     ) -> Result<(), StoreError> {
@@ -122,8 +122,8 @@ impl ImportStore {
     /// `false` when it is not waiting (not uploaded yet, or started before).
     pub async fn begin(
         &self,
-        company_id: &str,
-        import_id: &str,
+        company_id: &CompanyId,
+        import_id: &ImportId,
         start: &Start<'_>,
     ) -> Result<bool, StoreError> {
         let now = crate::model::now();
@@ -161,7 +161,11 @@ impl ImportStore {
 
     /// Takes a start back after its split could not run, so that the admin
     /// can start again.
-    pub async fn unbegin(&self, company_id: &str, import_id: &str) -> Result<(), StoreError> {
+    pub async fn unbegin(
+        &self,
+        company_id: &CompanyId,
+        import_id: &ImportId,
+    ) -> Result<(), StoreError> {
         self.t
             .update_meta(company_id, import_id)
             .update_expression("REMOVE #started_at, #started_by")
@@ -181,8 +185,8 @@ impl ImportStore {
     /// chunk is sent, so that the last chunk counted can tell it is last.
     pub async fn start(
         &self,
-        company_id: &str,
-        import_id: &str,
+        company_id: &CompanyId,
+        import_id: &ImportId,
         rows_total: u64,
         chunk_count: u64,
         analysis: &Analysis,
@@ -222,8 +226,8 @@ impl ImportStore {
     /// unless it already ended.
     pub async fn fail(
         &self,
-        company_id: &str,
-        import_id: &str,
+        company_id: &CompanyId,
+        import_id: &ImportId,
         code: &str,
         reason: &str,
     ) -> Result<(), StoreError> {
@@ -244,8 +248,8 @@ impl ImportStore {
     /// sweeper fails or resumes that one). `true` when it was failed.
     pub async fn fail_unsplit(
         &self,
-        company_id: &str,
-        import_id: &str,
+        company_id: &CompanyId,
+        import_id: &ImportId,
         code: &str,
         reason: &str,
     ) -> Result<bool, StoreError> {
@@ -268,8 +272,8 @@ impl ImportStore {
     /// condition. It marks the split done, so no later delivery splits it.
     fn fail_update(
         &self,
-        company_id: &str,
-        import_id: &str,
+        company_id: &CompanyId,
+        import_id: &ImportId,
         code: &str,
         reason: &str,
     ) -> UpdateItemFluentBuilder {
@@ -300,7 +304,7 @@ impl ImportStore {
     /// status; the cursor continues after the last import returned.
     pub async fn list(
         &self,
-        company_id: &str,
+        company_id: &CompanyId,
         status: Option<ImportStatus>,
         after: Option<&ListPosition>,
         limit: usize,
@@ -349,9 +353,9 @@ impl ImportStore {
     /// its S3 event without knowing how its id was made.
     pub async fn unsplit_imports_of(
         &self,
-        company_id: &str,
+        company_id: &CompanyId,
         key: &str,
-        since: &str,
+        since: DateTime<Utc>,
     ) -> Result<Vec<ImportRecord>, StoreError> {
         let query = self
             .t
@@ -366,7 +370,7 @@ impl ImportStore {
             .expression_attribute_names("#object_key", "object_key")
             .expression_attribute_names("#split_done", "split_done")
             .expression_attribute_values(":company", s(k::company(company_id)))
-            .expression_attribute_values(":since", s(since))
+            .expression_attribute_values(":since", s(stored_time::text(&since)))
             .expression_attribute_values(":key", s(key));
         crate::paging::all_items(query, "Query imports of an object")
             .await?
@@ -393,7 +397,7 @@ impl ListPosition {
         }
     }
 
-    fn key(&self, company_id: &str) -> HashMap<String, AttributeValue> {
+    fn key(&self, company_id: &CompanyId) -> HashMap<String, AttributeValue> {
         HashMap::from([
             ("gsi1pk".to_string(), s(k::company(company_id))),
             (

@@ -3,10 +3,11 @@
 //! ledger), and warnings that outgrow that item in parts beside it.
 
 use super::{n, s, ImportTable};
-use crate::error::{aws, StoreError};
+use crate::error::{aws, request, StoreError};
 use crate::keys::imports as k;
 use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, WriteRequest};
 use aws_sdk_dynamodb::Client;
+use dic_core::ids::{CompanyId, ImportId};
 use dic_core::validate::{RowError, RowWarning};
 use dic_core::{Cells, RowNumber};
 use serde::{Deserialize, Serialize};
@@ -107,8 +108,8 @@ impl RowLogStore {
     /// keys: a retry overwrites the same items, so no row is logged twice.
     pub async fn write_row_logs(
         &self,
-        company_id: &str,
-        import_id: &str,
+        company_id: &CompanyId,
+        import_id: &ImportId,
         failed: &[FailedRowLog],
         overflow: &[WarningPart],
     ) -> Result<(), StoreError> {
@@ -134,8 +135,8 @@ impl RowLogStore {
     /// Every failed row of an import, in row order.
     pub async fn failed_rows(
         &self,
-        company_id: &str,
-        import_id: &str,
+        company_id: &CompanyId,
+        import_id: &ImportId,
     ) -> Result<Vec<FailedRowLog>, StoreError> {
         self.logs(company_id, import_id, k::FAILED_PREFIX).await
     }
@@ -145,8 +146,8 @@ impl RowLogStore {
     /// its processor (a dead letter counted it instead) are left out.
     pub async fn chunk_logs(
         &self,
-        company_id: &str,
-        import_id: &str,
+        company_id: &CompanyId,
+        import_id: &ImportId,
     ) -> Result<Vec<ChunkLog>, StoreError> {
         let items = self
             .query_prefix(company_id, import_id, k::CHUNK_LOG_PREFIX)
@@ -176,8 +177,8 @@ impl RowLogStore {
     /// Failed rows after row `after`, in row order, at most `limit`.
     pub async fn failed_rows_after(
         &self,
-        company_id: &str,
-        import_id: &str,
+        company_id: &CompanyId,
+        import_id: &ImportId,
         after: u32,
         limit: usize,
     ) -> Result<Vec<FailedRowLog>, StoreError> {
@@ -206,8 +207,8 @@ impl RowLogStore {
 
     async fn logs<T: serde::de::DeserializeOwned>(
         &self,
-        company_id: &str,
-        import_id: &str,
+        company_id: &CompanyId,
+        import_id: &ImportId,
         prefix: &str,
     ) -> Result<Vec<T>, StoreError> {
         let items = self.query_prefix(company_id, import_id, prefix).await?;
@@ -220,8 +221,8 @@ impl RowLogStore {
 
     async fn query_prefix(
         &self,
-        company_id: &str,
-        import_id: &str,
+        company_id: &CompanyId,
+        import_id: &ImportId,
         prefix: &str,
     ) -> Result<Vec<HashMap<String, AttributeValue>>, StoreError> {
         let query = self
@@ -255,7 +256,7 @@ fn put_request(item: HashMap<String, AttributeValue>) -> Result<WriteRequest, St
     let put = PutRequest::builder()
         .set_item(Some(item))
         .build()
-        .map_err(aws("PutRequest"))?;
+        .map_err(request("PutRequest"))?;
     Ok(WriteRequest::builder().put_request(put).build())
 }
 

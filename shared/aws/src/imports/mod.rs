@@ -19,6 +19,7 @@ use crate::model::ImportRecord;
 use aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_dynamodb::Client;
+use dic_core::ids::{CompanyId, ImportId};
 use std::collections::HashMap;
 
 /// The table the stores share: its client, its name, its items' keys.
@@ -33,7 +34,12 @@ impl ImportTable {
         ImportTable { client, table }
     }
 
-    fn key(&self, company_id: &str, import_id: &str, sk: &str) -> HashMap<String, AttributeValue> {
+    fn key(
+        &self,
+        company_id: &CompanyId,
+        import_id: &ImportId,
+        sk: &str,
+    ) -> HashMap<String, AttributeValue> {
         HashMap::from([
             ("pk".to_string(), s(k::pk(company_id, import_id))),
             ("sk".to_string(), s(sk)),
@@ -41,7 +47,7 @@ impl ImportTable {
     }
 
     /// An update of the import's status item.
-    fn update_meta(&self, company_id: &str, import_id: &str) -> UpdateItemFluentBuilder {
+    fn update_meta(&self, company_id: &CompanyId, import_id: &ImportId) -> UpdateItemFluentBuilder {
         self.client
             .update_item()
             .table_name(&self.table)
@@ -51,8 +57,8 @@ impl ImportTable {
     /// The import's status item, read consistently.
     pub(super) async fn record(
         &self,
-        company_id: &str,
-        import_id: &str,
+        company_id: &CompanyId,
+        import_id: &ImportId,
     ) -> Result<Option<ImportRecord>, StoreError> {
         let out = self
             .client

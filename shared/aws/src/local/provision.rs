@@ -3,7 +3,7 @@
 
 use crate::clients::Clients;
 use crate::config::Resources;
-use crate::error::{aws, StoreError};
+use crate::error::{aws, request, StoreError};
 use crate::keys::{FEEDS, UPLOADS};
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
@@ -104,7 +104,7 @@ fn typed_attribute(
         .attribute_name(name)
         .attribute_type(kind)
         .build()
-        .map_err(aws("AttributeDefinition"))
+        .map_err(request("AttributeDefinition"))
 }
 
 fn key_element(name: &str, key_type: KeyType) -> Result<KeySchemaElement, StoreError> {
@@ -112,7 +112,7 @@ fn key_element(name: &str, key_type: KeyType) -> Result<KeySchemaElement, StoreE
         .attribute_name(name)
         .key_type(key_type)
         .build()
-        .map_err(aws("KeySchemaElement"))
+        .map_err(request("KeySchemaElement"))
 }
 
 async fn create_table(clients: &Clients, table: &str, is_imports: bool) -> Result<(), StoreError> {
@@ -120,7 +120,7 @@ async fn create_table(clients: &Clients, table: &str, is_imports: bool) -> Resul
     if db.describe_table().table_name(table).send().await.is_ok() {
         return Ok(());
     }
-    let mut request = db
+    let mut create = db
         .create_table()
         .table_name(table)
         .billing_mode(BillingMode::PayPerRequest)
@@ -129,7 +129,7 @@ async fn create_table(clients: &Clients, table: &str, is_imports: bool) -> Resul
         .key_schema(key_element("pk", KeyType::Hash)?)
         .key_schema(key_element("sk", KeyType::Range)?);
     if is_imports {
-        request = request
+        create = create
             .attribute_definitions(key_attribute("gsi1pk")?)
             .attribute_definitions(key_attribute("gsi1sk")?)
             .global_secondary_indexes(
@@ -143,7 +143,7 @@ async fn create_table(clients: &Clients, table: &str, is_imports: bool) -> Resul
                             .build(),
                     )
                     .build()
-                    .map_err(aws("GlobalSecondaryIndex"))?,
+                    .map_err(request("GlobalSecondaryIndex"))?,
             )
             .attribute_definitions(key_attribute("claim_pk")?)
             .attribute_definitions(typed_attribute("split_claimed_at", ScalarAttributeType::N)?)
@@ -161,10 +161,10 @@ async fn create_table(clients: &Clients, table: &str, is_imports: bool) -> Resul
                             .build(),
                     )
                     .build()
-                    .map_err(aws("GlobalSecondaryIndex"))?,
+                    .map_err(request("GlobalSecondaryIndex"))?,
             );
     }
-    request.send().await.map_err(aws("CreateTable"))?;
+    create.send().await.map_err(aws("CreateTable"))?;
     if is_imports {
         db.update_time_to_live()
             .table_name(table)
@@ -173,7 +173,7 @@ async fn create_table(clients: &Clients, table: &str, is_imports: bool) -> Resul
                     .attribute_name("expires_at")
                     .enabled(true)
                     .build()
-                    .map_err(aws("TimeToLiveSpecification"))?,
+                    .map_err(request("TimeToLiveSpecification"))?,
             )
             .send()
             .await
@@ -244,7 +244,7 @@ async fn create_bucket(
                 .events(Event::from("s3:ObjectCreated:*"))
                 .filter(filter)
                 .build()
-                .map_err(aws("QueueConfiguration"))?,
+                .map_err(request("QueueConfiguration"))?,
         );
     }
     s3.put_bucket_notification_configuration()
