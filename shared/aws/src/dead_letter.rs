@@ -8,7 +8,7 @@ use crate::imports::{ChunkCount, Counter, FailedRowLog, Tally};
 use crate::keys::{route_event_key, ObjectRoute};
 use crate::model::ImportSource;
 use crate::process::{failed_item, in_progress};
-use crate::split::SplitWork;
+use crate::split::{upload_import, SplitWork};
 use aws_lambda_events::event::s3::S3EventRecord;
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use dic_core::chunk::ChunkMessage;
@@ -125,12 +125,10 @@ async fn fail_dead_object(record: &S3EventRecord, deps: &Deps) -> Result<(), Sto
             import_id,
             ..
         } => {
-            // As the splitter: an object the import was not given is no
-            // file of it.
-            let Some(import) = deps.imports.get(&company_id, &import_id).await? else {
-                return Ok(());
-            };
-            if import.object_key != key {
+            if upload_import(deps, &company_id, &import_id, &key)
+                .await?
+                .is_none()
+            {
                 return Ok(());
             }
             let failed = deps

@@ -141,6 +141,26 @@ pub async fn split_new_objects(event: S3Event, deps: &Deps) -> Result<(), StoreE
     Ok(())
 }
 
+/// The import an uploaded object is the file of. An object under an
+/// import's prefix that the import was not given (another key) is no file
+/// of it, so neither splitting nor a dead letter may touch the import.
+pub(crate) async fn upload_import(
+    deps: &Deps,
+    company_id: &CompanyId,
+    import_id: &ImportId,
+    key: &str,
+) -> Result<Option<ImportRecord>, StoreError> {
+    let Some(import) = deps.imports.get(company_id, import_id).await? else {
+        warn!(%company_id, %import_id, "no import for this upload");
+        return Ok(None);
+    };
+    if import.object_key != key {
+        warn!(%company_id, %import_id, "upload key differs from the key the import was given");
+        return Ok(None);
+    }
+    Ok(Some(import))
+}
+
 async fn split_event_record(
     record: &S3EventRecord,
     deps: &Deps,
@@ -158,12 +178,10 @@ async fn split_event_record(
             import_id,
             ..
         } => {
-            let Some(import) = deps.imports.get(&company_id, &import_id).await? else {
-                warn!(%company_id, %import_id, "no import for this upload");
-                return Ok(SplitOutcome::NoImport);
-            };
-            if import.object_key != key {
-                warn!(%company_id, %import_id, "upload key differs from the key the import was given");
+            if upload_import(deps, &company_id, &import_id, &key)
+                .await?
+                .is_none()
+            {
                 return Ok(SplitOutcome::NoImport);
             }
             split_import(deps, &company_id, &import_id).await

@@ -1,8 +1,8 @@
 //! Claims on an import's split, so that a re-delivered S3 event does not
 //! split one file twice, and a dead splitter's claim is found and retaken.
 
-use super::{n, s, written, ImportTable};
-use crate::error::{aws, StoreError};
+use super::{n, s, send_update, written, ImportTable};
+use crate::error::StoreError;
 use crate::keys::imports as k;
 use crate::model::ImportStatus;
 use aws_sdk_dynamodb::types::AttributeValue;
@@ -77,16 +77,14 @@ impl SplitClaims {
         company_id: &CompanyId,
         import_id: &ImportId,
     ) -> Result<(), StoreError> {
-        self.t
+        let update = self
+            .t
             .update_meta(company_id, import_id)
             .update_expression("REMOVE #split_claimed_at")
             .condition_expression("attribute_exists(#pk)")
             .expression_attribute_names("#split_claimed_at", "split_claimed_at")
-            .expression_attribute_names("#pk", "pk")
-            .send()
-            .await
-            .map_err(aws("UpdateItem release split"))?;
-        Ok(())
+            .expression_attribute_names("#pk", "pk");
+        send_update(update, "UpdateItem release split").await
     }
 
     /// Marks the split complete: every chunk is on the queue.
@@ -95,16 +93,14 @@ impl SplitClaims {
         company_id: &CompanyId,
         import_id: &ImportId,
     ) -> Result<(), StoreError> {
-        self.t
+        let update = self
+            .t
             .update_meta(company_id, import_id)
             .update_expression("SET #split_done = :true REMOVE #split_claimed_at")
             .expression_attribute_names("#split_done", "split_done")
             .expression_attribute_names("#split_claimed_at", "split_claimed_at")
-            .expression_attribute_values(":true", AttributeValue::Bool(true))
-            .send()
-            .await
-            .map_err(aws("UpdateItem split done"))?;
-        Ok(())
+            .expression_attribute_values(":true", AttributeValue::Bool(true));
+        send_update(update, "UpdateItem split done").await
     }
 
     /// Splits claimed before `before` and never finished: their splitter

@@ -2,7 +2,7 @@
 //! failed; and the company's list of imports.
 
 use super::SPLIT_LEASE;
-use super::{n, s, written, ImportTable};
+use super::{n, s, send_update, written, ImportTable};
 use crate::error::{aws, StoreError};
 use crate::keys::imports as k;
 use crate::model::stored_time;
@@ -73,7 +73,8 @@ impl ImportStore {
         import_id: &ImportId,
         analysis: &Analysis,
     ) -> Result<(), StoreError> {
-        self.t
+        let update = self
+            .t
             .update_meta(company_id, import_id)
             .update_expression(
                 "SET #analysis = :analysis, #status = :uploaded, #updated_at = :now \
@@ -86,11 +87,8 @@ impl ImportStore {
             .expression_attribute_names("#status", "status")
             .expression_attribute_values(":analysis", serde_dynamo::to_attribute_value(analysis)?)
             .expression_attribute_values(":uploaded", s(ImportStatus::Uploaded.as_str()))
-            .expression_attribute_values(":now", s(crate::model::now()))
-            .send()
-            .await
-            .map_err(aws("UpdateItem await mapping"))?;
-        Ok(())
+            .expression_attribute_values(":now", s(crate::model::now()));
+        send_update(update, "UpdateItem await mapping").await
     }
 
     /// Sets the mapping and settings an import will run with.
@@ -101,7 +99,8 @@ impl ImportStore {
         mapping: &Mapping,
         settings: &ImportSettings,
     ) -> Result<(), StoreError> {
-        self.t
+        let update = self
+            .t
             .update_meta(company_id, import_id)
             .update_expression("SET #mapping = :mapping, #settings = :settings, #updated_at = :now")
             .condition_expression("attribute_exists(#pk)")
@@ -111,11 +110,8 @@ impl ImportStore {
             .expression_attribute_names("#pk", "pk")
             .expression_attribute_values(":mapping", serde_dynamo::to_attribute_value(mapping)?)
             .expression_attribute_values(":settings", serde_dynamo::to_attribute_value(settings)?)
-            .expression_attribute_values(":now", s(crate::model::now()))
-            .send()
-            .await
-            .map_err(aws("UpdateItem mapping"))?;
-        Ok(())
+            .expression_attribute_values(":now", s(crate::model::now()));
+        send_update(update, "UpdateItem mapping").await
     }
 
     /// Confirms the mapping an import waiting at `Uploaded` runs with, once:
@@ -166,7 +162,8 @@ impl ImportStore {
         company_id: &CompanyId,
         import_id: &ImportId,
     ) -> Result<(), StoreError> {
-        self.t
+        let update = self
+            .t
             .update_meta(company_id, import_id)
             .update_expression("REMOVE #started_at, #started_by")
             .condition_expression("attribute_exists(#pk) AND #status = :uploaded")
@@ -174,11 +171,8 @@ impl ImportStore {
             .expression_attribute_names("#started_by", "started_by")
             .expression_attribute_names("#status", "status")
             .expression_attribute_names("#pk", "pk")
-            .expression_attribute_values(":uploaded", s(ImportStatus::Uploaded.as_str()))
-            .send()
-            .await
-            .map_err(aws("UpdateItem unbegin import"))?;
-        Ok(())
+            .expression_attribute_values(":uploaded", s(ImportStatus::Uploaded.as_str()));
+        send_update(update, "UpdateItem unbegin import").await
     }
 
     /// Records the totals and moves the import to `In Progress`, before any
@@ -191,7 +185,9 @@ impl ImportStore {
         chunk_count: u64,
         analysis: &Analysis,
     ) -> Result<(), StoreError> {
-        self.t.update_meta(company_id, import_id)
+        let update = self
+            .t
+            .update_meta(company_id, import_id)
             .update_expression(
                 "SET #status = :in_progress, #rows_total = :rows, #chunk_count = :chunks, #analysis = :analysis, \
                  #updated_at = :now, #created = if_not_exists(#created, :zero), #updated = if_not_exists(#updated, :zero), \
@@ -215,11 +211,8 @@ impl ImportStore {
             .expression_attribute_values(":chunks", n(chunk_count))
             .expression_attribute_values(":analysis", serde_dynamo::to_attribute_value(analysis)?)
             .expression_attribute_values(":now", s(crate::model::now()))
-            .expression_attribute_values(":zero", n(0))
-            .send()
-            .await
-            .map_err(aws("UpdateItem start import"))?;
-        Ok(())
+            .expression_attribute_values(":zero", n(0));
+        send_update(update, "UpdateItem start import").await
     }
 
     /// Ends an import as `Failed` with a reason the admin can act on,

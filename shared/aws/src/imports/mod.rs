@@ -76,6 +76,15 @@ impl ImportTable {
     }
 }
 
+/// Sends an update whose only answer is that it was applied.
+async fn send_update(
+    update: UpdateItemFluentBuilder,
+    operation: &'static str,
+) -> Result<(), StoreError> {
+    update.send().await.map_err(aws(operation))?;
+    Ok(())
+}
+
 fn s(value: impl Into<String>) -> AttributeValue {
     AttributeValue::S(value.into())
 }
