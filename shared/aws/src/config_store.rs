@@ -138,7 +138,7 @@ pub struct SavedTemplate {
     #[serde(with = "stored_time")]
     pub created_at: DateTime<Utc>,
     /// The last save's time, and the token a replace or delete is
-    /// conditional on: each save moves it forward (see [`save_time`]).
+    /// conditional on: each save moves it forward (see `save_time`).
     #[serde(with = "stored_time")]
     pub updated_at: DateTime<Utc>,
 }

@@ -9,7 +9,7 @@ use std::sync::{Mutex, PoisonError};
 
 /// Matches the canonical value or a synonym, ignoring case and whitespace.
 ///
-/// Scans the list; [`Choices`] answers the same from a table built once,
+/// Scans the list; `Choices` answers the same from a table built once,
 /// for a column's many cells.
 pub fn normalize_choice(raw: &str, values: &[EnumValue]) -> Result<Cow<'static, str>, Rejection> {
     let value = trim(raw);
