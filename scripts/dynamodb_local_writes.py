@@ -10,8 +10,8 @@ them; that time, times an import's rows, is the least the import can take.
     source scripts/env.sh && .venv/bin/python scripts/dynamodb_local_writes.py [ITEMS]
 
 It makes a scratch table, fills it with items shaped like records, and
-deletes it. The figures include this client's own time (boto3, a few
-hundredths of a millisecond per item).
+deletes it. The figures include this client's own time: boto3 building
+each request is most of what one client waits for beyond what four do.
 """
 
 import os
