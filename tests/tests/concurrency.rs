@@ -19,16 +19,6 @@ use dic_core::Entity;
 use dic_e2e::{assert_logs_agree, batch, sample, split_by_hand, suggested, TestStack};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-/// A mapping of `(header, field id)` pairs.
-fn mapping(pairs: &[(&str, &str)]) -> Mapping {
-    Mapping(
-        pairs
-            .iter()
-            .map(|(header, field)| (header.to_string(), field.to_string()))
-            .collect(),
-    )
-}
-
 fn chunk_of(message: &SqsMessage) -> ChunkMessage {
     ChunkMessage::from_json(message.body.as_deref().unwrap()).unwrap()
 }
@@ -80,7 +70,7 @@ async fn two_imports_of_the_same_records_at_once_lose_no_update() {
     let with = |extra: (&'static str, &'static str)| {
         let mut pairs = required.to_vec();
         pairs.push(extra);
-        mapping(&pairs)
+        Mapping::from_iter(pairs)
     };
     let (a, a_chunks) = split_by_hand(
         &stack,
@@ -472,7 +462,7 @@ async fn a_chunk_whose_warnings_outgrow_an_item_still_logs_every_warning() {
             "warned{i}@example.com,Ann,Lee,Active,{scientific},{scientific}\n"
         ));
     }
-    let mapping = mapping(&[
+    let mapping = Mapping::from_iter([
         ("Email", "email"),
         ("First Name", "first_name"),
         ("Last Name", "last_name"),

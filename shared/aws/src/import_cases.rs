@@ -296,18 +296,9 @@ pub fn check_mapping(
 mod tests {
     use super::*;
 
-    fn mapping(pairs: &[(&str, &str)]) -> Mapping {
-        Mapping(
-            pairs
-                .iter()
-                .map(|(h, f)| (h.to_string(), f.to_string()))
-                .collect(),
-        )
-    }
-
     #[test]
     fn a_mapping_must_name_only_the_files_headers() {
-        let m = mapping(&[
+        let m = Mapping::from_iter([
             ("Email", "email"),
             ("First", "first_name"),
             ("Last", "last_name"),
@@ -326,7 +317,7 @@ mod tests {
 
     #[test]
     fn a_mapping_without_mandatory_fields_says_which() {
-        let m = mapping(&[("Email", "email")]);
+        let m = Mapping::from_iter([("Email", "email")]);
         let err = check_mapping(Entity::Employees, &m, &["Email".to_string()]).unwrap_err();
         assert!(
             matches!(

@@ -290,7 +290,8 @@ pub(crate) fn ascii_lowercase(word: u64) -> u64 {
 mod tests {
     use super::*;
     use crate::catalog::Entity;
-    use crate::plan::tests::{column, enrollments, headers, mapping, row};
+    use crate::mapping::Mapping;
+    use crate::plan::tests::{column, enrollments, headers, row};
     use crate::rules::DateOrder;
     use crate::template::ImportSettings;
     use std::collections::{BTreeMap, HashMap};
@@ -359,7 +360,7 @@ mod tests {
         ImportPlan::new(
             Entity::Employees,
             &headers(&["Email", "First", "Last", "Status"]),
-            &mapping(&[
+            &Mapping::from_iter([
                 ("Email", "email"),
                 ("First", "first_name"),
                 ("Last", "last_name"),

@@ -217,11 +217,7 @@ mod tests {
         assert_eq!(email.len(), MAX_EMAIL_BYTES);
         let course = "日".repeat(64);
         let headers = Headers::new(["Email", "Course"]);
-        let mapping = Mapping(
-            [("Email", "employee_email"), ("Course", "course_code")]
-                .map(|(h, f)| (h.to_string(), f.to_string()))
-                .into(),
-        );
+        let mapping = Mapping::from_iter([("Email", "employee_email"), ("Course", "course_code")]);
         let plan = ImportPlan::new(
             Entity::Enrollments,
             &headers,

@@ -12,6 +12,18 @@ use std::collections::BTreeMap;
 #[serde(transparent)]
 pub struct Mapping(pub BTreeMap<String, String>);
 
+/// A mapping from `(header, field id)` pairs.
+impl<H: Into<String>, F: Into<String>> FromIterator<(H, F)> for Mapping {
+    fn from_iter<I: IntoIterator<Item = (H, F)>>(pairs: I) -> Mapping {
+        Mapping(
+            pairs
+                .into_iter()
+                .map(|(header, field)| (header.into(), field.into()))
+                .collect(),
+        )
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum MappingError {
     #[error("{field:?} is not a {entity} field")]
@@ -546,13 +558,11 @@ fn similarity(header: &Key, name: &Key) -> Option<f32> {
 
 /// The mapping made of the suggestions at or above `min_confidence`.
 pub fn suggested_mapping(suggestions: &[Suggestion], min_confidence: f32) -> Mapping {
-    Mapping(
-        suggestions
-            .iter()
-            .filter(|s| s.confidence >= min_confidence)
-            .filter_map(|s| Some((s.header.clone(), s.field.clone()?)))
-            .collect(),
-    )
+    suggestions
+        .iter()
+        .filter(|s| s.confidence >= min_confidence)
+        .filter_map(|s| Some((s.header.clone(), s.field.clone()?)))
+        .collect()
 }
 
 #[cfg(test)]
@@ -937,18 +947,9 @@ mod tests {
         assert_eq!(mapping.check(Entity::Employees), Ok(()));
     }
 
-    fn mapping(pairs: &[(&str, &str)]) -> Mapping {
-        Mapping(
-            pairs
-                .iter()
-                .map(|(h, f)| (h.to_string(), f.to_string()))
-                .collect(),
-        )
-    }
-
     #[test]
     fn missing_mandatory_lists_unmapped_mandatory_fields_in_catalog_order() {
-        let m = mapping(&[("Surname", "last_name"), ("Dept", "department")]);
+        let m = Mapping::from_iter([("Surname", "last_name"), ("Dept", "department")]);
         let ids: Vec<_> = m
             .missing_mandatory(Entity::Employees)
             .iter()
@@ -971,7 +972,7 @@ mod tests {
             err,
             "mandatory employees fields are not mapped: Email, First Name, Employee Status"
         );
-        let m = mapping(&[("User", "employee_email"), ("Course", "course_code")]);
+        let m = Mapping::from_iter([("User", "employee_email"), ("Course", "course_code")]);
         assert!(m.missing_mandatory(Entity::Enrollments).is_empty());
         assert_eq!(m.check(Entity::Enrollments), Ok(()));
     }
@@ -984,7 +985,7 @@ mod tests {
             ("Last", "last_name"),
             ("Status", "employee_status"),
         ];
-        let mut m = mapping(&complete);
+        let mut m = Mapping::from_iter(complete);
         m.0.insert("NPI".into(), "npi".into());
         assert_eq!(
             m.check(Entity::Employees),
@@ -995,7 +996,7 @@ mod tests {
         );
         assert_eq!(m.check(Entity::Providers), Ok(()));
 
-        let mut m = mapping(&complete);
+        let mut m = Mapping::from_iter(complete);
         m.0.insert("Login".into(), "email".into());
         assert_eq!(
             m.check(Entity::Employees),

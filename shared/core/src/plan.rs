@@ -104,22 +104,12 @@ pub(crate) mod tests {
     use super::*;
     use crate::row::{Cells, RowNumber, SourceRow};
     use crate::rules::DateFormat;
-    use std::collections::BTreeMap;
 
     pub(crate) fn headers(names: &[&str]) -> Headers {
         Headers {
             names: names.iter().map(|n| n.to_string()).collect(),
             problems: vec![],
         }
-    }
-
-    pub(crate) fn mapping(pairs: &[(&str, &str)]) -> Mapping {
-        Mapping(
-            pairs
-                .iter()
-                .map(|(h, f)| (h.to_string(), f.to_string()))
-                .collect::<BTreeMap<_, _>>(),
-        )
     }
 
     pub(crate) fn row(number: u32, cells: &[&str]) -> SourceRow {
@@ -133,7 +123,7 @@ pub(crate) mod tests {
         ImportPlan::new(
             Entity::Enrollments,
             &headers(&["Course", "Learner", "Due"]),
-            &mapping(&[
+            &Mapping::from_iter([
                 ("Learner", "employee_email"),
                 ("Course", "course_code"),
                 ("Due", "due_date"),
@@ -152,7 +142,7 @@ pub(crate) mod tests {
         let plan = ImportPlan::new(
             Entity::Locations,
             &headers(&["Name", "Junk", "Code", "Zip"]),
-            &mapping(&[
+            &Mapping::from_iter([
                 ("Code", "location_code"),
                 ("Name", "name"),
                 ("Zip", "address_zip"),
@@ -179,7 +169,7 @@ pub(crate) mod tests {
         let err = ImportPlan::new(
             Entity::Employees,
             &headers(&["Email", "First"]),
-            &mapping(&[("Email", "email"), ("First", "first_name")]),
+            &Mapping::from_iter([("Email", "email"), ("First", "first_name")]),
             ImportSettings::default(),
         )
         .unwrap_err();

@@ -250,7 +250,7 @@ mod tests {
         ));
         let (_, table) =
             analyze(Entity::Employees, b"Email,First Name\na@example.com,Ann\n").unwrap();
-        let mapping = Mapping([("Email".to_string(), "email".to_string())].into());
+        let mapping = Mapping::from_iter([("Email", "email")]);
         let err = split(
             &CompanyId::parse("acme").unwrap(),
             &ImportId::parse("i1").unwrap(),

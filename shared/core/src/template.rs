@@ -82,12 +82,7 @@ mod tests {
         Template {
             name: "Payroll export".into(),
             entity: Entity::Employees,
-            mapping: Mapping(
-                mapping
-                    .iter()
-                    .map(|(h, f)| (h.to_string(), f.to_string()))
-                    .collect(),
-            ),
+            mapping: Mapping::from_iter(mapping),
             headers: ["E-mail", "First", "Surname", "Status", "Hired", "Notes"]
                 .map(String::from)
                 .to_vec(),

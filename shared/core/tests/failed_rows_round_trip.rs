@@ -24,20 +24,15 @@ const STAFF: &str = "Email,First Name,Last Name,Status,Employee ID,Hire Date,Pho
     dee@example.com,Dee,Fox,A,00126,03/15/2024,555.234.5680,\r\n";
 
 fn mapping() -> Mapping {
-    Mapping(
-        [
-            ("Email", "email"),
-            ("First Name", "first_name"),
-            ("Last Name", "last_name"),
-            ("Status", "employee_status"),
-            ("Employee ID", "employee_id"),
-            ("Hire Date", "hire_date"),
-            ("Phone", "phone"),
-        ]
-        .into_iter()
-        .map(|(h, f)| (h.to_string(), f.to_string()))
-        .collect(),
-    )
+    Mapping::from_iter([
+        ("Email", "email"),
+        ("First Name", "first_name"),
+        ("Last Name", "last_name"),
+        ("Status", "employee_status"),
+        ("Employee ID", "employee_id"),
+        ("Hire Date", "hire_date"),
+        ("Phone", "phone"),
+    ])
 }
 
 /// analyze → split → validate, as the splitter and the processors do.

@@ -616,13 +616,11 @@ mod tests {
             names: pairs.iter().map(|(h, _)| h.to_string()).collect(),
             problems: vec![],
         };
-        let mapping = Mapping(
-            pairs
-                .iter()
-                .filter(|(_, f)| !f.is_empty())
-                .map(|(h, f)| (h.to_string(), f.to_string()))
-                .collect(),
-        );
+        let mapping: Mapping = pairs
+            .iter()
+            .copied()
+            .filter(|(_, f)| !f.is_empty())
+            .collect();
         ImportPlan::new(entity, &headers, &mapping, settings).unwrap()
     }
 
