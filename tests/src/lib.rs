@@ -14,10 +14,13 @@ use dic_aws::local::{
 };
 use dic_aws::model::{ImportRecord, ImportSource};
 use dic_aws::Deps;
+use dic_core::chunk::ChunkMessage;
 use dic_core::ids::{CompanyId, ImportId};
 use dic_core::mapping::{suggested_mapping, Mapping};
 use dic_core::prepare::analyze;
+use dic_core::upsert::StoredRecord;
 use dic_core::Entity;
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -210,6 +213,15 @@ impl TestStack {
             .expect("put object");
     }
 
+    /// The company's stored records of `entity` among `keys`, by key.
+    pub async fn records(&self, entity: Entity, keys: &[&str]) -> HashMap<String, StoredRecord> {
+        self.deps
+            .records
+            .get_many(&self.company, entity, keys)
+            .await
+            .expect("get records")
+    }
+
     pub async fn import(&self, import_id: &ImportId) -> ImportRecord {
         self.deps
             .imports
@@ -333,6 +345,11 @@ impl TestStack {
             .and_then(|n| n.parse().ok())
             .unwrap_or(0)
     }
+}
+
+/// The chunk a queue message carries.
+pub fn chunk_of(message: &SqsMessage) -> ChunkMessage {
+    ChunkMessage::from_json(message.body.as_deref().unwrap()).unwrap()
 }
 
 /// Messages as one Lambda batch.

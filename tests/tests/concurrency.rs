@@ -16,12 +16,8 @@ use dic_core::ids::ImportId;
 use dic_core::mapping::Mapping;
 use dic_core::validate::WarningCode;
 use dic_core::Entity;
-use dic_e2e::{assert_logs_agree, batch, sample, split_by_hand, suggested, TestStack};
+use dic_e2e::{assert_logs_agree, batch, chunk_of, sample, split_by_hand, suggested, TestStack};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-
-fn chunk_of(message: &SqsMessage) -> ChunkMessage {
-    ChunkMessage::from_json(message.body.as_deref().unwrap()).unwrap()
-}
 
 /// Processes messages as one Lambda batch; every one must succeed.
 async fn process(stack: &TestStack, messages: &[SqsMessage]) {
@@ -102,12 +98,7 @@ async fn two_imports_of_the_same_records_at_once_lose_no_update() {
         .map(|i| format!("person{i}@example.com"))
         .collect();
     let keys: Vec<&str> = emails.iter().map(String::as_str).collect();
-    let stored = stack
-        .deps
-        .records
-        .get_many(&stack.company, Entity::Employees, &keys)
-        .await
-        .unwrap();
+    let stored = stack.records(Entity::Employees, &keys).await;
     assert_eq!(stored.len(), PEOPLE);
     let (a_created, a_updated) = created_and_updated(&stack, &a).await;
     let (b_created, b_updated) = created_and_updated(&stack, &b).await;

@@ -187,8 +187,7 @@ async fn a_dead_split_leaves_ended_split_and_claimed_imports_alone_and_dead_chun
     settle(&stack, &chunks[..1]).await;
     let counted = stack.import(&split).await;
     assert_eq!(counted.counters.chunks_done, 1);
-    let dead =
-        dic_core::chunk::ChunkMessage::from_json(chunks[0].body.as_deref().unwrap()).unwrap();
+    let dead = dic_e2e::chunk_of(&chunks[0]);
     assert_eq!(counted.counters.failed, dead.rows.len() as u64);
 }
 

@@ -12,7 +12,7 @@ use dic_core::prepare::{analyze, split};
 use dic_core::template::ImportSettings;
 use dic_core::validate::{RowOutcome, Validator};
 use dic_core::Entity;
-use dic_e2e::{assert_logs_agree, batch, sample, suggested, TestStack};
+use dic_e2e::{assert_logs_agree, batch, chunk_of, sample, suggested, TestStack};
 use std::collections::BTreeSet;
 
 /// What the engine alone says of a file: (valid rows, failed rows).
@@ -184,7 +184,7 @@ async fn a_worker_dying_between_upsert_and_count_changes_no_counter() {
     );
     // The first delivery of every chunk upserts and logs, then dies.
     for message in &messages {
-        let chunk: ChunkMessage = serde_json::from_str(message.body.as_deref().unwrap()).unwrap();
+        let chunk = chunk_of(message);
         apply_chunk(&chunk, &stack.deps).await.unwrap();
     }
     let import = stack.import(&id).await;
@@ -360,7 +360,7 @@ async fn a_dead_lettered_chunk_counts_as_failed_rows_so_the_import_ends() {
     assert_eq!(messages.len(), 2);
     let response = process_chunk_batch(batch(&messages[..1]), &stack.deps).await;
     assert!(response.batch_item_failures.is_empty());
-    let dead: ChunkMessage = serde_json::from_str(messages[1].body.as_deref().unwrap()).unwrap();
+    let dead = chunk_of(&messages[1]);
     count_dead_chunk(&dead, &stack.deps).await.unwrap();
     count_dead_chunk(&dead, &stack.deps).await.unwrap();
     let import = stack.import(&id).await;
@@ -477,7 +477,7 @@ async fn chunks_arriving_after_the_import_failed_change_nothing() {
     let response = process_chunk_batch(batch(&messages), &stack.deps).await;
     assert!(response.batch_item_failures.is_empty(), "acknowledged");
     // So does a dead-lettered one.
-    let chunk: ChunkMessage = serde_json::from_str(messages[0].body.as_deref().unwrap()).unwrap();
+    let chunk = chunk_of(&messages[0]);
     count_dead_chunk(&chunk, &stack.deps).await.unwrap();
 
     let import = stack.import(&id).await;
@@ -485,12 +485,7 @@ async fn chunks_arriving_after_the_import_failed_change_nothing() {
     assert_eq!(import.counters.rows_done(), 0, "{:?}", import.counters);
     assert_eq!(import.counters.chunks_done, 0);
     let keys: Vec<&str> = vec!["dana.whitfield@example.com"];
-    let stored = stack
-        .deps
-        .records
-        .get_many(&stack.company, Entity::Employees, &keys)
-        .await
-        .unwrap();
+    let stored = stack.records(Entity::Employees, &keys).await;
     assert!(stored.is_empty(), "no record written: {stored:?}");
     assert!(stack
         .deps

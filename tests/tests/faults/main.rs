@@ -445,12 +445,7 @@ async fn check(stack: &TestStack, ids: &[ImportId], files: &[(String, Vec<u8>); 
     assert_eq!(queued(stack, &stack.stack.dead_letter_queue_url).await, 0);
 
     let keys: Vec<&str> = applied.keys().map(String::as_str).collect();
-    let stored = stack
-        .deps
-        .records
-        .get_many(&stack.company, Entity::Employees, &keys)
-        .await
-        .unwrap();
+    let stored = stack.records(Entity::Employees, &keys).await;
     for (key, rows) in &applied {
         let record = stored
             .get(key)
