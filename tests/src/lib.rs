@@ -18,6 +18,8 @@ use dic_core::chunk::ChunkMessage;
 use dic_core::ids::{CompanyId, ImportId};
 use dic_core::mapping::{suggested_mapping, Mapping};
 use dic_core::prepare::analyze;
+use dic_core::preview::{preview_file, FilePreview};
+use dic_core::template::ImportSettings;
 use dic_core::upsert::StoredRecord;
 use dic_core::Entity;
 use std::collections::HashMap;
@@ -77,6 +79,21 @@ pub fn api_v2_request(
 pub fn suggested(entity: Entity, bytes: &[u8]) -> Mapping {
     let (analysis, _) = analyze(entity, bytes).expect("sample file reads");
     suggested_mapping(&analysis.suggestions, 0.5)
+}
+
+/// What the engine alone says of every row of a file, judged as an import
+/// judges it (the preview plans the rows as a split does): the measure an
+/// import's outcome is checked against.
+pub fn engine_verdicts(entity: Entity, bytes: &[u8], mapping: &Mapping) -> FilePreview {
+    let (_, table) = analyze(entity, bytes).expect("sample file reads");
+    preview_file(
+        entity,
+        table,
+        mapping,
+        ImportSettings::default(),
+        usize::MAX,
+    )
+    .expect("sample file plans")
 }
 
 /// Refuses to run unless every AWS endpoint is on this machine: the

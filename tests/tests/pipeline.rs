@@ -6,39 +6,18 @@ use dic_aws::model::{Counters, FeedConfig, ImportStatus};
 use dic_aws::process::{apply_chunk, process_chunk_batch};
 use dic_aws::split::{split_import, split_new_objects, SplitOutcome};
 use dic_core::chunk::{ChunkLimits, ChunkMessage};
-use dic_core::ids::{CompanyId, ImportId};
+use dic_core::ids::ImportId;
 use dic_core::mapping::Mapping;
 use dic_core::prepare::{analyze, split};
 use dic_core::template::ImportSettings;
-use dic_core::validate::{RowOutcome, Validator};
 use dic_core::Entity;
-use dic_e2e::{assert_logs_agree, batch, chunk_of, sample, suggested, TestStack};
+use dic_e2e::{assert_logs_agree, batch, chunk_of, engine_verdicts, sample, suggested, TestStack};
 use std::collections::BTreeSet;
 
 /// What the engine alone says of a file: (valid rows, failed rows).
 fn expected_outcome(entity: Entity, bytes: &[u8], mapping: &Mapping) -> (u64, u64) {
-    let (_, table) = analyze(entity, bytes).unwrap();
-    let chunks = split(
-        &CompanyId::parse("c").unwrap(),
-        &ImportId::parse("i").unwrap(),
-        entity,
-        table,
-        mapping,
-        ImportSettings::default(),
-        ChunkLimits::default(),
-    )
-    .unwrap();
-    let (mut valid, mut failed) = (0, 0);
-    for chunk in &chunks {
-        let validator = Validator::new(&chunk.plan);
-        for row in &chunk.rows {
-            match validator.validate_chunk_row(row) {
-                RowOutcome::Valid { .. } => valid += 1,
-                RowOutcome::Invalid { .. } => failed += 1,
-            }
-        }
-    }
-    (valid, failed)
+    let verdicts = engine_verdicts(entity, bytes, mapping);
+    (verdicts.valid, verdicts.invalid)
 }
 
 fn assert_counts(c: &Counters, created: u64, updated: u64, unchanged: u64, failed: u64) {

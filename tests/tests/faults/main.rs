@@ -18,14 +18,11 @@ use dic_aws::model::{ImportRecord, ImportStatus};
 use dic_aws::process::process_chunk_batch;
 use dic_aws::split::split_new_objects;
 use dic_aws::Deps;
-use dic_core::chunk::ChunkLimits;
-use dic_core::ids::{CompanyId, ImportId};
-use dic_core::prepare::{analyze, split};
-use dic_core::template::ImportSettings;
+use dic_core::ids::ImportId;
 use dic_core::upsert::Origin;
-use dic_core::validate::{RowOutcome, Validator};
+use dic_core::validate::RowOutcome;
 use dic_core::Entity;
-use dic_e2e::{batch, suggested, TestStack};
+use dic_e2e::{batch, engine_verdicts, suggested, TestStack};
 use futures::stream::{self, StreamExt};
 use proxy::{FaultProxy, FaultRates};
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -109,25 +106,14 @@ fn files(seed: u64) -> [(String, Vec<u8>); 2] {
 type Expected = HashMap<u32, Option<(String, Vec<(String, String)>)>>;
 
 fn expected(bytes: &[u8]) -> Expected {
-    let (_, table) = analyze(Entity::Employees, bytes).unwrap();
     let mapping = suggested(Entity::Employees, bytes);
-    let chunks = split(
-        &CompanyId::parse("c").unwrap(),
-        &ImportId::parse("i").unwrap(),
-        Entity::Employees,
-        table,
-        &mapping,
-        ImportSettings::default(),
-        ChunkLimits::default(),
-    )
-    .unwrap();
-    let mut rows = HashMap::new();
-    for chunk in &chunks {
-        let validator = Validator::new(&chunk.plan);
-        for row in &chunk.rows {
-            let outcome = match validator.validate_chunk_row(row) {
+    engine_verdicts(Entity::Employees, bytes, &mapping)
+        .first_rows
+        .into_iter()
+        .map(|(row, outcome)| {
+            let valid = match outcome {
                 RowOutcome::Valid { record, .. } => Some((
-                    record.key.clone(),
+                    record.key,
                     record
                         .values
                         .iter()
@@ -136,10 +122,9 @@ fn expected(bytes: &[u8]) -> Expected {
                 )),
                 RowOutcome::Invalid { .. } => None,
             };
-            rows.insert(row.row.number.0, outcome);
-        }
-    }
-    rows
+            (row.0, valid)
+        })
+        .collect()
 }
 
 async fn run_seed(seed: u64) -> BTreeMap<String, u64> {
