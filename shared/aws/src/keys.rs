@@ -94,6 +94,8 @@ fn three_parts(rest: &str) -> Option<(String, String, String)> {
 /// DynamoDB keys of the imports table: one partition per import holds its
 /// status item, chunk markers and row logs.
 pub mod imports {
+    use crate::model::stored_time;
+    use chrono::{DateTime, Utc};
     use dic_core::ids::{CompanyId, ImportId};
 
     pub const META: &str = "META";
@@ -129,6 +131,11 @@ pub mod imports {
     /// The company index, for listing imports newest first.
     pub fn company(company_id: &CompanyId) -> String {
         format!("C#{company_id}")
+    }
+    /// An import's place in its company's index: by creation time (stored
+    /// fixed-width, so the text sorts as the time), then id.
+    pub fn company_sort(created_at: &DateTime<Utc>, import_id: &ImportId) -> String {
+        format!("{}#{import_id}", stored_time::text(created_at))
     }
 }
 

@@ -46,11 +46,7 @@ impl ImportStore {
         item.insert("gsi1pk".into(), s(k::company(&record.company_id)));
         item.insert(
             "gsi1sk".into(),
-            s(format!(
-                "{}#{}",
-                stored_time::text(&record.created_at),
-                record.import_id
-            )),
+            s(k::company_sort(&record.created_at, &record.import_id)),
         );
         let result = self
             .t
@@ -395,11 +391,7 @@ impl ListPosition {
             ("gsi1pk".to_string(), s(k::company(company_id))),
             (
                 "gsi1sk".to_string(),
-                s(format!(
-                    "{}#{}",
-                    stored_time::text(&self.created_at),
-                    self.import_id
-                )),
+                s(k::company_sort(&self.created_at, &self.import_id)),
             ),
             ("pk".to_string(), s(k::pk(company_id, &self.import_id))),
             ("sk".to_string(), s(k::META)),
