@@ -95,9 +95,9 @@ pub struct Asker<'a> {
 pub struct NewUpload {
     pub entity: Entity,
     pub file_name: String,
-    /// `None` when neither a mapping nor a template was given.
-    pub choice: Option<MappingChoice>,
-    pub settings: Option<ImportSettings>,
+    /// Settings alone (no mapping, no template) leave the mapping to
+    /// be chosen once the file is read.
+    pub choice: MappingChoice,
     pub corrects: Option<ImportId>,
 }
 
@@ -139,7 +139,8 @@ pub async fn create_upload(
         Utc::now(),
     );
     import.created_by = Some(asker.subject.to_string());
-    if let Some(choice) = request.choice {
+    let choice = request.choice;
+    if choice.mapping.is_some() || choice.template_id.is_some() {
         let resolved = resolve_choice(deps, asker, entity, choice).await?;
         if resolved.mapping.missing_mandatory(entity).is_empty() {
             resolved.mapping.check(entity)?;
@@ -149,7 +150,7 @@ pub async fn create_upload(
         import.mapping = Some(resolved.mapping);
         import.settings = resolved.settings;
         import.template_id = resolved.template_id;
-    } else if let Some(settings) = request.settings {
+    } else if let Some(settings) = choice.settings {
         import.settings = settings;
     }
     if let Some(corrected) = request.corrects {

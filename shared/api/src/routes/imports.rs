@@ -29,16 +29,14 @@ pub async fn create(
             "`entity` is required: employees, providers, locations or enrollments",
         )
     })?;
-    let choice = (body.template_id.is_some() || body.mapping.is_some()).then_some(MappingChoice {
-        mapping: body.mapping,
-        template_id: body.template_id,
-        settings: body.settings,
-    });
     let request = NewUpload {
         entity,
         file_name: body.file_name,
-        choice,
-        settings: body.settings,
+        choice: MappingChoice {
+            mapping: body.mapping,
+            template_id: body.template_id,
+            settings: body.settings,
+        },
         corrects: body.corrects,
     };
     let (import, upload) =
