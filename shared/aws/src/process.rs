@@ -147,7 +147,6 @@ pub async fn apply_chunk(chunk: &ChunkMessage, deps: &Deps) -> Result<AppliedChu
         })
         .await?;
 
-    let mut tally = Tally::default();
     let mut log = ChunkLog {
         chunk_index: chunk.chunk_index,
         ..ChunkLog::default()
@@ -155,7 +154,6 @@ pub async fn apply_chunk(chunk: &ChunkMessage, deps: &Deps) -> Result<AppliedChu
     for ((row, _, warnings), decision) in valid.into_iter().zip(decisions) {
         match decision {
             Decision::Apply { result, .. } => {
-                tally.add(result);
                 let rows = match result {
                     RowResult::Created => &mut log.created,
                     RowResult::Updated => &mut log.updated,
@@ -174,7 +172,7 @@ pub async fn apply_chunk(chunk: &ChunkMessage, deps: &Deps) -> Result<AppliedChu
             }),
         }
     }
-    tally.failed = failed.len() as u64;
+    let tally = log.tally(failed.len());
     failed.sort_by_key(|f| f.row);
     let overflow = log.spill_warnings();
     if !failed.is_empty() || !overflow.is_empty() {

@@ -11,7 +11,6 @@ use crate::retry::{until_done, Attempt};
 use aws_sdk_dynamodb::types::{KeysAndAttributes, Put, TransactWriteItem, Update};
 use aws_sdk_dynamodb::Client;
 use dic_core::ids::{CompanyId, ImportId};
-use dic_core::upsert::RowResult;
 use serde::{Deserialize, Serialize};
 
 /// What one chunk adds to the counters.
@@ -21,16 +20,6 @@ pub struct Tally {
     pub updated: u64,
     pub unchanged: u64,
     pub failed: u64,
-}
-
-impl Tally {
-    pub fn add(&mut self, result: RowResult) {
-        match result {
-            RowResult::Created => self.created += 1,
-            RowResult::Updated => self.updated += 1,
-            RowResult::Unchanged => self.unchanged += 1,
-        }
-    }
 }
 
 /// Who counted a chunk: its processor, or the dead-letter function after

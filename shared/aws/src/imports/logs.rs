@@ -2,7 +2,7 @@
 //! successful rows in one compact item (written with its count, see the
 //! ledger), and warnings that outgrow that item in parts beside it.
 
-use super::{n, s, ImportTable};
+use super::{n, s, ImportTable, Tally};
 use crate::error::{aws, request, StoreError};
 use crate::keys::imports as k;
 use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, WriteRequest};
@@ -51,6 +51,17 @@ pub struct WarningPart {
 const LOG_ITEM_BYTES: usize = 300 * 1024;
 
 impl ChunkLog {
+    /// What the chunk adds to the counters: the rows its log names, and its
+    /// `failed` rows, so that counters and logs cannot disagree.
+    pub fn tally(&self, failed: usize) -> Tally {
+        Tally {
+            created: self.created.len() as u64,
+            updated: self.updated.len() as u64,
+            unchanged: self.unchanged.len() as u64,
+            failed: failed as u64,
+        }
+    }
+
     /// Moves the warnings that would not fit the log's item into parts of
     /// their own, so that a chunk of many warned rows still logs.
     pub fn spill_warnings(&mut self) -> Vec<WarningPart> {
@@ -138,7 +149,10 @@ impl RowLogStore {
         company_id: &CompanyId,
         import_id: &ImportId,
     ) -> Result<Vec<FailedRowLog>, StoreError> {
-        self.logs(company_id, import_id, k::FAILED_PREFIX).await
+        let items = self
+            .query_prefix(company_id, import_id, k::FAILED_PREFIX)
+            .await?;
+        failed_row_logs(items)
     }
 
     /// Every counted chunk's compact log of successful rows, with the
@@ -198,25 +212,7 @@ impl RowLogStore {
             .send()
             .await
             .map_err(aws("Query failed rows"))?;
-        let mut logs = Vec::new();
-        for item in out.items.unwrap_or_default() {
-            logs.push(serde_json::from_str(log_text(&item)?)?);
-        }
-        Ok(logs)
-    }
-
-    async fn logs<T: serde::de::DeserializeOwned>(
-        &self,
-        company_id: &CompanyId,
-        import_id: &ImportId,
-        prefix: &str,
-    ) -> Result<Vec<T>, StoreError> {
-        let items = self.query_prefix(company_id, import_id, prefix).await?;
-        let mut logs = Vec::with_capacity(items.len());
-        for item in items {
-            logs.push(serde_json::from_str(log_text(&item)?)?);
-        }
-        Ok(logs)
+        failed_row_logs(out.items.unwrap_or_default())
     }
 
     async fn query_prefix(
@@ -243,6 +239,16 @@ impl RowLogStore {
 /// When a row log written now expires (the table's TTL).
 pub(super) fn log_expiry() -> i64 {
     (chrono::Utc::now() + chrono::Duration::days(ROW_LOG_DAYS)).timestamp()
+}
+
+/// Failed rows' log items, read.
+fn failed_row_logs(
+    items: Vec<HashMap<String, AttributeValue>>,
+) -> Result<Vec<FailedRowLog>, StoreError> {
+    items
+        .iter()
+        .map(|item| Ok(serde_json::from_str(log_text(item)?)?))
+        .collect()
 }
 
 fn log_text(item: &HashMap<String, AttributeValue>) -> Result<&str, StoreError> {
