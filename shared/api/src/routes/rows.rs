@@ -12,9 +12,8 @@ use dic_aws::export::{export_failed_rows, ExportError, ExportRequest};
 use dic_aws::row_logs::{row_page, LoggedOutcome};
 use dic_core::ids::ImportId;
 use dic_core::rules::{record_key, KEY_SEPARATOR};
-use dic_core::FieldType;
+use dic_core::validate::{normalize, DateRule};
 use serde::Deserialize;
-use std::borrow::Cow;
 
 #[derive(Deserialize)]
 pub struct RowsQuery {
@@ -91,15 +90,15 @@ pub async fn record(
             names.join(" and ")
         )));
     }
-    let key = record_key(
-        parts
-            .iter()
-            .zip(&fields)
-            .map(|(part, field)| match field.field_type {
-                FieldType::Email => Cow::Owned(part.to_lowercase()),
-                _ => Cow::Borrowed(*part),
-            }),
-    );
+    // Normalized as the splitter normalizes key cells; a part that could
+    // not be a key names no stored record.
+    let values = parts
+        .iter()
+        .zip(&fields)
+        .map(|(part, field)| normalize(field.field_type, part, DateRule::Undecided))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|_| ApiError::NotFound("record"))?;
+    let key = record_key(values);
     let record = state
         .deps
         .records
