@@ -8,7 +8,7 @@ use crate::imports::{ChunkCount, Counter, FailedRowLog, Tally};
 use crate::keys::{route_event_key, ObjectRoute};
 use crate::model::ImportSource;
 use crate::process::{failed_item, in_progress};
-use crate::split::{upload_import, SplitWork};
+use crate::split::{is_imports_upload, SplitWork};
 use aws_lambda_events::event::s3::S3EventRecord;
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use dic_core::chunk::ChunkMessage;
@@ -125,10 +125,7 @@ async fn fail_dead_object(record: &S3EventRecord, deps: &Deps) -> Result<(), Sto
             import_id,
             ..
         } => {
-            if upload_import(deps, &company_id, &import_id, &key)
-                .await?
-                .is_none()
-            {
+            if !is_imports_upload(deps, &company_id, &import_id, &key).await? {
                 return Ok(());
             }
             let failed = deps

@@ -141,24 +141,24 @@ pub async fn split_new_objects(event: S3Event, deps: &Deps) -> Result<(), StoreE
     Ok(())
 }
 
-/// The import an uploaded object is the file of. An object under an
+/// Whether an uploaded object is its import's file. An object under an
 /// import's prefix that the import was not given (another key) is no file
 /// of it, so neither splitting nor a dead letter may touch the import.
-pub(crate) async fn upload_import(
+pub(crate) async fn is_imports_upload(
     deps: &Deps,
     company_id: &CompanyId,
     import_id: &ImportId,
     key: &str,
-) -> Result<Option<ImportRecord>, StoreError> {
+) -> Result<bool, StoreError> {
     let Some(import) = deps.imports.get(company_id, import_id).await? else {
         warn!(%company_id, %import_id, "no import for this upload");
-        return Ok(None);
+        return Ok(false);
     };
     if import.object_key != key {
         warn!(%company_id, %import_id, "upload key differs from the key the import was given");
-        return Ok(None);
+        return Ok(false);
     }
-    Ok(Some(import))
+    Ok(true)
 }
 
 async fn split_event_record(
@@ -178,10 +178,7 @@ async fn split_event_record(
             import_id,
             ..
         } => {
-            if upload_import(deps, &company_id, &import_id, &key)
-                .await?
-                .is_none()
-            {
+            if !is_imports_upload(deps, &company_id, &import_id, &key).await? {
                 return Ok(SplitOutcome::NoImport);
             }
             split_import(deps, &company_id, &import_id).await
