@@ -13,7 +13,7 @@ mod place;
 mod text;
 mod values;
 
-pub use crate::rules::{DateRule, KEY_SEPARATOR};
+pub use crate::rules::DateRule;
 pub use choice::{normalize_boolean, normalize_choice};
 pub(crate) use email::{email_case, EmailCase};
 pub use ids::{normalize_dea, normalize_npi};
