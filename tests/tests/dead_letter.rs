@@ -5,11 +5,11 @@
 //! being split is left alone; dead chunks still count as failed rows.
 
 use aws_lambda_events::event::sqs::SqsMessage;
-use dic_aws::dead_letter::{count_dead_chunks, SPLIT_FAILED};
+use dic_aws::dead_letter::count_dead_chunks;
 use dic_aws::imports::Start;
 use dic_aws::model::{FeedConfig, ImportRecord, ImportSource, ImportStatus};
 use dic_aws::process::process_chunk_batch;
-use dic_aws::split::{split_new_objects, SplitWork};
+use dic_aws::split::{split_new_objects, SplitWork, SPLIT_FAILED};
 use dic_core::ids::ImportId;
 use dic_core::template::ImportSettings;
 use dic_core::Entity;

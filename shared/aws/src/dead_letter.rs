@@ -8,7 +8,7 @@ use crate::imports::{ChunkCount, Counter, FailedRowLog, Tally};
 use crate::keys::{route_event_key, ObjectRoute};
 use crate::model::ImportSource;
 use crate::process::{failed_item, in_progress};
-use crate::split::{is_imports_upload, SplitWork};
+use crate::split::{is_imports_upload, SplitWork, SPLIT_FAILED};
 use aws_lambda_events::event::s3::S3EventRecord;
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use dic_core::chunk::ChunkMessage;
@@ -19,7 +19,6 @@ const DEAD_ROW_MESSAGE: &str = "this row could not be processed after several at
      import it again (the rows that did import are not affected)";
 
 /// Why an import whose split was dead-lettered failed.
-pub const SPLIT_FAILED: &str = "split_failed";
 const SPLIT_FAILED_UPLOAD: &str = "the file could not be split after several attempts: \
      upload it again; if it fails again, contact support";
 const SPLIT_FAILED_FEED: &str = "the file could not be split after several attempts: \
