@@ -6,7 +6,7 @@
 
 use crate::deps::Deps;
 use crate::error::StoreError;
-use crate::imports::SPLIT_LEASE;
+use crate::imports::lease_expired_before;
 use crate::split::{split_import, SplitOutcome};
 use serde::Serialize;
 use tracing::{error, info, warn};
@@ -25,7 +25,7 @@ pub struct SweepReport {
 }
 
 pub async fn sweep_stale_splits(deps: &Deps) -> Result<SweepReport, StoreError> {
-    let before = chrono::Utc::now() - chrono::Duration::from_std(SPLIT_LEASE).unwrap_or_default();
+    let before = lease_expired_before(chrono::Utc::now());
     let mut report = SweepReport::default();
     for claim in deps.claims.stale_split_claims(before).await? {
         let (company_id, import_id) = (&claim.company_id, &claim.import_id);

@@ -7,6 +7,7 @@ use crate::keys::imports as k;
 use crate::model::ImportStatus;
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_dynamodb::Client;
+use chrono::{DateTime, Utc};
 use dic_core::ids::{CompanyId, ImportId};
 use serde::Deserialize;
 use std::time::Duration;
@@ -15,6 +16,11 @@ use std::time::Duration;
 /// retaken: just over the splitter's 300 s timeout, so that Lambda's retry
 /// of a timed-out invocation finds the claim free.
 pub const SPLIT_LEASE: Duration = Duration::from_secs(310);
+
+/// Split claims taken before this time have outlived their lease.
+pub fn lease_expired_before(now: DateTime<Utc>) -> DateTime<Utc> {
+    now - chrono::Duration::from_std(SPLIT_LEASE).unwrap_or_default()
+}
 
 /// The split claims on the imports' status items.
 #[derive(Clone, Debug)]
@@ -38,7 +44,7 @@ impl SplitClaims {
         import_id: &ImportId,
     ) -> Result<bool, StoreError> {
         let now = chrono::Utc::now();
-        let stale = now - chrono::Duration::from_std(SPLIT_LEASE).unwrap_or_default();
+        let stale = lease_expired_before(now);
         let result = self
             .t
             .update_meta(company_id, import_id)

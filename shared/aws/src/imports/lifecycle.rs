@@ -1,7 +1,7 @@
 //! An import's lifecycle: created, waiting for a mapping, begun, started,
 //! failed; and the company's list of imports.
 
-use super::SPLIT_LEASE;
+use super::lease_expired_before;
 use super::{n, s, send_update, written, ImportTable};
 use crate::error::{aws, StoreError};
 use crate::keys::imports as k;
@@ -242,8 +242,7 @@ impl ImportStore {
         code: &str,
         reason: &str,
     ) -> Result<bool, StoreError> {
-        let stale =
-            chrono::Utc::now() - chrono::Duration::from_std(SPLIT_LEASE).unwrap_or_default();
+        let stale = lease_expired_before(Utc::now());
         let result = self
             .fail_update(company_id, import_id, code, reason)
             .condition_expression(

@@ -7,7 +7,7 @@ mod ledger;
 mod lifecycle;
 mod logs;
 
-pub use claims::{SplitClaims, StaleClaim, SPLIT_LEASE};
+pub use claims::{lease_expired_before, SplitClaims, StaleClaim, SPLIT_LEASE};
 pub use ledger::{ChunkCount, ChunkLedger, ChunkState, Counter, Tally};
 pub use lifecycle::{ImportStore, ListPosition, Start};
 pub use logs::{ChunkLog, FailedRowLog, RowLogStore, WarningPart, ROW_LOG_DAYS};
