@@ -585,6 +585,18 @@ impl TestApi {
     }
 }
 
+/// Splits a sample file of `events/` by hand ([`split_by_hand`]) with its
+/// suggested mapping.
+pub async fn split_sample_by_hand(
+    stack: &TestStack,
+    file: &str,
+    max_rows: usize,
+) -> (ImportId, Vec<SqsMessage>) {
+    let bytes = sample(file);
+    let mapping = suggested(Entity::Employees, &bytes);
+    split_by_hand(stack, file, bytes, mapping, max_rows).await
+}
+
 /// Uploads an employees file and splits it by hand (no host) into chunks
 /// of at most `max_rows` rows; returns the import and its chunk messages,
 /// taken from the queue.

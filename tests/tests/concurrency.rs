@@ -16,7 +16,9 @@ use dic_core::ids::ImportId;
 use dic_core::mapping::Mapping;
 use dic_core::validate::WarningCode;
 use dic_core::Entity;
-use dic_e2e::{assert_logs_agree, batch, chunk_of, sample, split_by_hand, suggested, TestStack};
+use dic_e2e::{
+    assert_logs_agree, batch, chunk_of, split_by_hand, split_sample_by_hand, suggested, TestStack,
+};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// Processes messages as one Lambda batch; every one must succeed.
@@ -271,9 +273,7 @@ fn rows_of(chunk: &ChunkMessage) -> Vec<u32> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_late_delivery_of_a_dead_lettered_chunk_changes_nothing() {
     let stack = TestStack::new().await;
-    let bytes = sample("employees.csv");
-    let mapping = suggested(Entity::Employees, &bytes);
-    let (id, messages) = split_by_hand(&stack, "employees.csv", bytes, mapping, 10).await;
+    let (id, messages) = split_sample_by_hand(&stack, "employees.csv", 10).await;
     assert!(messages.len() >= 3, "{} chunks", messages.len());
     let company = &stack.company;
 
@@ -358,9 +358,7 @@ async fn a_late_delivery_of_a_dead_lettered_chunk_changes_nothing() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_dead_letter_of_a_processed_chunk_changes_nothing() {
     let stack = TestStack::new().await;
-    let bytes = sample("employees.csv");
-    let mapping = suggested(Entity::Employees, &bytes);
-    let (id, messages) = split_by_hand(&stack, "employees.csv", bytes, mapping, 10).await;
+    let (id, messages) = split_sample_by_hand(&stack, "employees.csv", 10).await;
     assert!(messages.len() >= 3, "{} chunks", messages.len());
     let (company, chunk) = (&stack.company, chunk_of(&messages[0]));
     process(&stack, &messages[..1]).await;
@@ -392,9 +390,7 @@ async fn a_dead_letter_of_a_processed_chunk_changes_nothing() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_dead_letter_that_died_after_its_count_logs_its_rows_on_retry() {
     let stack = TestStack::new().await;
-    let bytes = sample("employees.csv");
-    let mapping = suggested(Entity::Employees, &bytes);
-    let (id, messages) = split_by_hand(&stack, "employees.csv", bytes, mapping, 10).await;
+    let (id, messages) = split_sample_by_hand(&stack, "employees.csv", 10).await;
     let (company, chunk) = (&stack.company, chunk_of(&messages[0]));
 
     // The dead letter counted the chunk, then died before its logs.

@@ -11,7 +11,10 @@ use dic_core::mapping::Mapping;
 use dic_core::prepare::{analyze, split};
 use dic_core::template::ImportSettings;
 use dic_core::Entity;
-use dic_e2e::{assert_logs_agree, batch, chunk_of, engine_verdicts, sample, suggested, TestStack};
+use dic_e2e::{
+    assert_logs_agree, batch, chunk_of, engine_verdicts, sample, split_sample_by_hand, suggested,
+    TestStack,
+};
 use std::collections::BTreeSet;
 
 /// What the engine alone says of a file: (valid rows, failed rows).
@@ -113,21 +116,10 @@ async fn a_second_import_of_the_same_file_changes_nothing_and_an_edit_updates() 
     assert_logs_agree(&stack, &import).await;
 }
 
-/// Splits a sample file by hand (no host) with its suggested mapping.
-async fn split_by_hand(
-    stack: &TestStack,
-    file: &str,
-    limits_rows: usize,
-) -> (ImportId, Vec<aws_lambda_events::event::sqs::SqsMessage>) {
-    let bytes = sample(file);
-    let mapping = suggested(Entity::Employees, &bytes);
-    dic_e2e::split_by_hand(stack, file, bytes, mapping, limits_rows).await
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_chunk_delivered_twice_counts_once() {
     let stack = TestStack::new().await;
-    let (id, messages) = split_by_hand(&stack, "employees.csv", 7).await;
+    let (id, messages) = split_sample_by_hand(&stack, "employees.csv", 7).await;
     assert!(messages.len() >= 5, "several chunks: {}", messages.len());
     let bytes = sample("employees.csv");
     let (valid, failed) = expected_outcome(
@@ -154,7 +146,7 @@ async fn every_chunk_delivered_twice_counts_once() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_worker_dying_between_upsert_and_count_changes_no_counter() {
     let stack = TestStack::new().await;
-    let (id, messages) = split_by_hand(&stack, "employees.csv", 10).await;
+    let (id, messages) = split_sample_by_hand(&stack, "employees.csv", 10).await;
     let bytes = sample("employees.csv");
     let (valid, failed) = expected_outcome(
         Entity::Employees,
@@ -335,7 +327,7 @@ async fn a_feed_file_creates_its_import_and_finishes() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_dead_lettered_chunk_counts_as_failed_rows_so_the_import_ends() {
     let stack = TestStack::new().await;
-    let (id, messages) = split_by_hand(&stack, "employees.csv", 25).await;
+    let (id, messages) = split_sample_by_hand(&stack, "employees.csv", 25).await;
     assert_eq!(messages.len(), 2);
     let response = process_chunk_batch(batch(&messages[..1]), &stack.deps).await;
     assert!(response.batch_item_failures.is_empty());
@@ -446,7 +438,7 @@ async fn chunks_go_out_in_batches_within_the_sqs_limits() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn chunks_arriving_after_the_import_failed_change_nothing() {
     let stack = TestStack::new().await;
-    let (id, messages) = split_by_hand(&stack, "employees.csv", 10).await;
+    let (id, messages) = split_sample_by_hand(&stack, "employees.csv", 10).await;
     stack
         .deps
         .imports
